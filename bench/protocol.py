@@ -1,0 +1,55 @@
+"""The protocol interface: one named, cited scoring rule.
+
+A protocol scores one prediction against one :class:`~harmonybench.schema.Sample` (its
+``answers`` and, where the rule needs it, its metadata) and aggregates per-sample scores into
+the numbers a paper prints. Every concrete protocol names the reference implementation it
+matches (repository, file, commit) in its docstring and in :attr:`Protocol.reference`.
+
+Scores are fractions in [0, 1]; ``aggregate`` may add counts (OCRBench's score out of 1000).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from harmonybench.schema import Sample
+
+
+class Protocol(ABC):
+    """A scoring rule, selectable by :attr:`name`.
+
+    Subclasses set the class attributes and implement :meth:`score`. :meth:`score_many` is the
+    batched entry point the scoring stage uses; override it where a vectorised implementation
+    is faster, and keep its results identical to :meth:`score`.
+    """
+
+    name: ClassVar[str]
+    """The protocol's name on the command line and in every score it produces."""
+    metric: ClassVar[str]
+    """The name of the main aggregate metric (``vqa_accuracy``, ``anls``, ``accuracy``)."""
+    reference: ClassVar[str]
+    """Repository, file and commit of the implementation this protocol matches."""
+    summary: ClassVar[str]
+    """One line for ``harmonybench list protocols``."""
+    tasks: ClassVar[tuple[str, ...]] = ()
+    """Tasks this protocol applies to; empty means any task with text answers."""
+
+    @abstractmethod
+    def score(self, prediction: str, sample: Sample) -> float:
+        """The score in [0, 1] of ``prediction`` for ``sample``."""
+
+    def score_many(self, predictions: Sequence[str], samples: Sequence[Sample]) -> list[float]:
+        """Score aligned lists of predictions and samples."""
+        if len(predictions) != len(samples):
+            raise ValueError("predictions and samples differ in length")
+        return [self.score(p, s) for p, s in zip(predictions, samples, strict=True)]
+
+    def aggregate(self, scores: Sequence[float], samples: Sequence[Sample]) -> dict[str, Any]:
+        """Aggregate per-sample scores: the mean as :attr:`metric` (0 when there are none)."""
+        return {self.metric: float(sum(scores) / len(scores)) if scores else 0.0}
+
+    def applies_to(self, task: str) -> bool:
+        """Whether this protocol may score ``task``."""
+        return not self.tasks or task in self.tasks

@@ -1,0 +1,62 @@
+"""The three registries: tasks, model adapters and protocols.
+
+Built-ins are import strings, so listing names imports nothing heavy (no torch). Plugins add
+entries through the entry-point groups named here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from harmonybench.registry import Registry
+
+if TYPE_CHECKING:
+    from harmonybench.protocol import Protocol
+    from harmonybench.task import Task
+
+TASKS: Registry[type[Task]] = Registry(
+    kind="task",
+    group="harmonybench.tasks",
+    builtins=(
+        ("textvqa", "harmonybench.tasks.textvqa:TextVQA"),
+        ("docvqa", "harmonybench.tasks.docvqa:DocVQA"),
+        ("infovqa", "harmonybench.tasks.docvqa:InfoVQA"),
+        ("stvqa", "harmonybench.tasks.stvqa:STVQA"),
+        ("chartqa", "harmonybench.tasks.chartqa:ChartQA"),
+        ("ocrvqa", "harmonybench.tasks.ocrvqa:OCRVQA"),
+        ("ocrbench", "harmonybench.tasks.ocrbench:OCRBench"),
+    ),
+)
+
+PROTOCOLS: Registry[type[Protocol]] = Registry(
+    kind="protocol",
+    group="harmonybench.protocols",
+    builtins=(
+        ("vqa", "harmonybench.metrics.vqa:VQAAccuracy"),
+        ("vqa-official", "harmonybench.metrics.vqa:VQAAccuracyOfficial"),
+        ("anls", "harmonybench.metrics.anls:ANLS"),
+        ("anls-monkey", "harmonybench.metrics.anls:ANLSMonkey"),
+        ("relaxed", "harmonybench.metrics.relaxed:RelaxedAccuracy"),
+        ("relaxed-swapped", "harmonybench.metrics.relaxed:RelaxedAccuracySwapped"),
+        ("contains", "harmonybench.metrics.contains:Contains"),
+        ("contains-monkey", "harmonybench.metrics.contains:ContainsMonkey"),
+        ("ocrbench", "harmonybench.metrics.ocrbench:OCRBenchV1"),
+        ("exact", "harmonybench.metrics.exact:ExactMatch"),
+    ),
+)
+
+MODELS: Registry[Any] = Registry(
+    kind="model",
+    group="harmonybench.models",
+    builtins=(),
+)
+
+
+def get_task(name: str) -> Task:
+    """An instance of the task registered as ``name``."""
+    return TASKS.load(name)()
+
+
+def get_protocol(name: str) -> Protocol:
+    """An instance of the protocol registered as ``name``."""
+    return PROTOCOLS.load(name)()

@@ -1,0 +1,229 @@
+"""The records that flow through an evaluation: Sample, Request, Output, Record.
+
+The flow (``DESIGN.md``): ``task.load`` gives :class:`Sample` objects, ``task.request`` turns
+one into a :class:`Request`, a model adapter answers a batch of requests with :class:`Output`
+objects, the task extracts an answer, protocols score it, and a :class:`Record` is journaled.
+
+Raw output and scores live in separate fields of :class:`Record`, so a metric fix never needs
+inference again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+RequestKind = Literal[
+    "vqa", "recognition", "grounding", "detection", "spotting", "t2i", "edit"
+]
+"""What a request asks of a model. Text-out kinds first, image-out kinds last."""
+
+REQUEST_KINDS: tuple[RequestKind, ...] = (
+    "vqa", "recognition", "grounding", "detection", "spotting", "t2i", "edit"
+)
+TEXT_OUT_KINDS: frozenset[RequestKind] = frozenset(
+    {"vqa", "recognition", "grounding", "detection", "spotting"}
+)
+IMAGE_OUT_KINDS: frozenset[RequestKind] = frozenset({"t2i", "edit"})
+
+
+def canonical_json(value: Any) -> str:
+    """Serialise ``value`` deterministically (sorted keys, no spaces) for hashing."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def short_hash(value: Any, length: int = 12) -> str:
+    """A short sha256 hex digest of ``value``'s canonical JSON (or of a ``str`` as is)."""
+    text = value if isinstance(value, str) else canonical_json(value)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:length]
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A lazily opened image: a file path, or encoded bytes (hub parquet rows embed bytes).
+
+    Args:
+        path: where the image lives on disk, when it is a file.
+        data: the encoded image bytes (PNG, JPEG, ...), when it came embedded in a table.
+        name: a display name (the dataset's own relative path), used in messages.
+    """
+
+    path: str | None = None
+    data: bytes | None = field(default=None, repr=False)
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.path is None and self.data is None:
+            raise ValueError("ImageRef needs a path or data")
+
+    def open(self) -> Image.Image:
+        """Open the image with PIL and convert it to RGB."""
+        from PIL import Image
+
+        if self.data is not None:
+            img = Image.open(io.BytesIO(self.data))
+        else:
+            assert self.path is not None
+            img = Image.open(self.path)
+        return img.convert("RGB")
+
+    def describe(self) -> str:
+        """The path, or the dataset's name for embedded bytes."""
+        return self.path or self.name or f"<{len(self.data or b'')} embedded bytes>"
+
+    def to_json(self) -> str:
+        """How the image is named in records and hashes (never the bytes themselves)."""
+        if self.path is not None:
+            return self.path
+        digest = hashlib.sha256(self.data or b"").hexdigest()[:16]
+        return f"{self.name or 'embedded'}#sha256:{digest}"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One evaluation item, as loaded from a benchmark's own annotation file.
+
+    Args:
+        id: a stable string: the dataset's question id where it has one, otherwise the
+            0-based position in the annotation file.
+        task: the task name that loaded it.
+        question: the question, or the prompt for generation tasks.
+        answers: the ground-truth answers (all of them; VQA tasks have several).
+        images: the input images.
+        target: structured ground truth that is not text (boxes, polygons, masks), if any.
+        metadata: everything else the file says about the item (category, source dataset...).
+    """
+
+    id: str
+    task: str
+    question: str | None
+    answers: tuple[str, ...] = ()
+    images: tuple[ImageRef, ...] = ()
+    target: Mapping[str, Any] | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Request:
+    """What a model adapter is asked to do for one sample.
+
+    ``prompt`` is the rendered prompt of ``template_id``; ``question`` is kept as well so that
+    adapters with a prompt format of their own (Monkey, TextHarmony) can build theirs, and then
+    report the template they used in :attr:`Output.template_id`.
+    """
+
+    sample_id: str
+    task: str
+    kind: RequestKind
+    prompt: str
+    template_id: str
+    template_hash: str
+    question: str | None = None
+    images: tuple[ImageRef, ...] = ()
+    mask: ImageRef | None = None
+    seed: int | None = None
+    generation: Mapping[str, Any] = field(default_factory=dict)
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def hash(self) -> str:
+        """A digest of everything that determines the model's answer to this request."""
+        return short_hash(
+            {
+                "task": self.task,
+                "kind": self.kind,
+                "prompt": self.prompt,
+                "template": [self.template_id, self.template_hash],
+                "images": [im.to_json() for im in self.images],
+                "mask": self.mask.to_json() if self.mask else None,
+                "seed": self.seed,
+                "generation": dict(self.generation),
+            },
+            length=16,
+        )
+
+
+@dataclass(frozen=True)
+class Output:
+    """A model adapter's answer to one request.
+
+    Exactly one of ``text``/``images`` is expected for a successful output; ``error`` is set
+    instead when the adapter failed on this sample (the run loop records it, never scores it).
+    ``unsupported`` marks a request kind the adapter cannot serve.
+    """
+
+    sample_id: str
+    text: str | None = None
+    images: tuple[str, ...] = ()
+    error: str | None = None
+    unsupported: bool = False
+    latency_s: float = 0.0
+    template_id: str | None = None
+    template_hash: str | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the adapter produced an answer."""
+        return self.error is None and not self.unsupported
+
+
+Scores = dict[str, dict[str, float]]
+"""Per-protocol scores of one sample: ``{protocol: {metric: value}}``."""
+
+
+@dataclass
+class Record:
+    """One journaled line: everything known about one sample of one run.
+
+    Scores are kept apart from the raw output, so ``rescore`` can re-apply any protocol.
+    """
+
+    run_id: str
+    task: str
+    sample_id: str
+    request_hash: str
+    template_id: str
+    template_hash: str
+    generation: dict[str, Any] = field(default_factory=dict)
+    raw_output: str | None = None
+    images: list[str] = field(default_factory=list)
+    answer: Any = None
+    scores: Scores = field(default_factory=dict)
+    latency_s: float = 0.0
+    error: str | None = None
+    unsupported: bool = False
+    rank: int = 0
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """One JSON line (no trailing newline)."""
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"), default=str)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Record:
+        """Build a record from a parsed journal line; unknown keys are kept in ``metadata``."""
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in known}
+        extra = {k: v for k, v in data.items() if k not in known}
+        record = cls(**kwargs)
+        if extra:
+            record.metadata = {**record.metadata, **extra}
+        return record
+
+    @property
+    def failed(self) -> bool:
+        """Whether the model failed on this sample (an error, or an unsupported request)."""
+        return self.error is not None or self.unsupported
+
+
+def as_path(value: str | Path) -> Path:
+    """``Path(value)`` with ``~`` expanded."""
+    return Path(value).expanduser()

@@ -1,0 +1,132 @@
+"""The task interface: a benchmark family's loader, prompts, request kind and answer extraction.
+
+A task reads the benchmark's own annotation files (and, for hub datasets, the parquet layouts the
+community publishes, read through ``datasets`` from a local folder), turns each item into a
+:class:`~harmonybench.schema.Sample`, builds the :class:`~harmonybench.schema.Request` a model
+answers, and extracts the answer a protocol scores from the model's
+:class:`~harmonybench.schema.Output`.
+"""
+
+from __future__ import annotations
+
+import string
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, ClassVar, Literal
+
+from harmonybench.schema import Output, Request, RequestKind, Sample, short_hash
+
+Modality = Literal["text", "image"]
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    """A prompt template with a stable id; its hash is recorded with every request.
+
+    ``template`` uses ``str.format`` fields, typically ``{question}``.
+    """
+
+    id: str
+    template: str
+
+    @property
+    def hash(self) -> str:
+        """sha256 (12 hex digits) of the template text."""
+        return short_hash(self.template)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The ``{field}`` names the template uses."""
+        return tuple(
+            name for _, name, _, _ in string.Formatter().parse(self.template) if name
+        )
+
+    def render(self, **values: Any) -> str:
+        """Fill the template; a missing field raises ``KeyError`` naming it."""
+        return self.template.format(**values)
+
+
+def frozen(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A read-only view of ``mapping`` (class-level defaults are never mutated)."""
+    return MappingProxyType(dict(mapping))
+
+
+class Task(ABC):
+    """A benchmark family. Subclasses are registered by :attr:`name`.
+
+    Class attributes describe the task; :meth:`load` is the only method every task must write.
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str] = "1"
+    summary: ClassVar[str]
+    modality: ClassVar[Modality] = "text"
+    kind: ClassVar[RequestKind] = "vqa"
+    default_protocol: ClassVar[str]
+    protocols: ClassVar[tuple[str, ...]]
+    prompts: ClassVar[Mapping[str, PromptTemplate]]
+    """Prompt templates by family (``default``, ``monkey``, ...); ``default`` must exist."""
+    generation: ClassVar[Mapping[str, Any]] = frozen({"max_new_tokens": 32, "do_sample": False})
+    """Default generation settings (overridable per model family and by the user)."""
+    family_generation: ClassVar[Mapping[str, Mapping[str, Any]]] = frozen({})
+    """Generation settings that a prompt family's reference script uses instead."""
+
+    @abstractmethod
+    def load(self, path: str | Path, images: str | Path | None = None) -> list[Sample]:
+        """Read the annotation file or folder at ``path``.
+
+        Args:
+            path: an official annotation file, or a folder of the hub's parquet files.
+            images: the image folder that relative image paths are resolved against;
+                by default the annotation file's folder.
+
+        Raises:
+            DataError: naming the file, the record and the field of the first bad item.
+        """
+
+    def template(self, family: str = "default") -> PromptTemplate:
+        """The prompt template for ``family``, falling back to ``default``."""
+        return self.prompts.get(family, self.prompts["default"])
+
+    def generation_for(self, family: str = "default") -> dict[str, Any]:
+        """Generation settings for ``family``: the task's defaults updated by the family's."""
+        settings = dict(self.generation)
+        settings.update(self.family_generation.get(family, {}))
+        return settings
+
+    def request(
+        self,
+        sample: Sample,
+        family: str = "default",
+        generation: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+    ) -> Request:
+        """Build the request for ``sample`` with the ``family`` prompt template."""
+        tpl = self.template(family)
+        settings = self.generation_for(family)
+        if generation:
+            settings.update(generation)
+        return Request(
+            sample_id=sample.id,
+            task=self.name,
+            kind=self.kind,
+            prompt=tpl.render(question=sample.question or ""),
+            template_id=tpl.id,
+            template_hash=tpl.hash,
+            question=sample.question,
+            images=sample.images,
+            seed=seed,
+            generation=settings,
+            metadata=dict(sample.metadata),
+        )
+
+    def extract(self, output: Output, sample: Sample | None = None) -> str:
+        """The answer a protocol scores: the output text as the model wrote it.
+
+        Protocols apply their reference's own normalisation (some references measure the raw
+        prediction's length, so nothing is stripped here). ``""`` when there is no text.
+        """
+        return output.text or ""

@@ -1,0 +1,1 @@
+"""Published reference numbers (``paper/*.csv``); runs are written under ``results/runs/``."""

@@ -1,0 +1,1 @@
+"""Benchmark families: one module per family (loader, prompts, request kind, extraction)."""
