@@ -84,7 +84,7 @@ class ModelAdapter(ABC):
             "dtype": self.dtype,
         }
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release the model (called once, after the last batch)."""
 
 

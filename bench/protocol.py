@@ -34,7 +34,9 @@ class Protocol(ABC):
     summary: ClassVar[str]
     """One line for ``harmonybench list protocols``."""
     tasks: ClassVar[tuple[str, ...]] = ()
-    """Tasks this protocol applies to; empty means any task with text answers."""
+    """Tasks this protocol applies to, besides those that list it in ``Task.protocols``.
+
+    Empty for generic rules (substring, exact match): a task opts in by listing them."""
 
     @abstractmethod
     def score(self, prediction: str, sample: Sample) -> float:
@@ -50,6 +52,3 @@ class Protocol(ABC):
         """Aggregate per-sample scores: the mean as :attr:`metric` (0 when there are none)."""
         return {self.metric: float(sum(scores) / len(scores)) if scores else 0.0}
 
-    def applies_to(self, task: str) -> bool:
-        """Whether this protocol may score ``task``."""
-        return not self.tasks or task in self.tasks

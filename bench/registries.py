@@ -48,7 +48,9 @@ PROTOCOLS: Registry[type[Protocol]] = Registry(
 MODELS: Registry[Any] = Registry(
     kind="model",
     group="harmonybench.models",
-    builtins=(),
+    builtins=(
+        ("null", "harmonybench.models.null:NullModel"),
+    ),
 )
 
 

@@ -23,7 +23,19 @@ os.environ.update(
 
 
 @pytest.fixture(autouse=True)
-def _home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
     """Point HOME at a temporary folder so no tool writes into the real one."""
     monkeypatch.setenv("HOME", str(tmp_path_factory.getbasetemp() / "home"))
     yield
+
+
+@pytest.fixture
+def plugin_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test plugin installed in a temporary site folder on ``sys.path``."""
+    from plugin_env import install_plugin
+
+    site = install_plugin(tmp_path / "site")
+    monkeypatch.syspath_prepend(str(site))
+    return site

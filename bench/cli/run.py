@@ -1,0 +1,116 @@
+"""``harmonybench run`` and ``harmonybench rescore``."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from harmonybench.cli.common import fail, report_errors, setup_logging
+from harmonybench.errors import HarmonyBenchError
+from harmonybench.model import parse_model_args
+from harmonybench.rescore import rescore
+from harmonybench.runner import RunConfig, TaskInput, run
+from harmonybench.summary import scores_table
+
+log = logging.getLogger(__name__)
+
+
+def parse_assignments(option: str, values: list[str] | None) -> dict[str, Path]:
+    """``TASK=PATH`` pairs as a dict."""
+    out: dict[str, Path] = {}
+    for value in values or []:
+        task, sep, path = value.partition("=")
+        if not sep or not task.strip() or not path.strip():
+            raise HarmonyBenchError(f"{option} {value!r}: expected TASK=PATH")
+        out[task.strip()] = Path(path.strip()).expanduser()
+    return out
+
+
+def parse_model(value: str) -> tuple[str, str | None]:
+    """``ADAPTER[:LOCATION]`` as ``(adapter, location)``."""
+    adapter, sep, location = value.partition(":")
+    if not adapter:
+        raise HarmonyBenchError(f"--model {value!r}: expected ADAPTER[:LOCATION]")
+    return adapter, (location if sep and location else None)
+
+
+def run_command(
+    model: Annotated[str, typer.Option("--model", help="ADAPTER[:LOCATION], e.g. hf-vlm:/ckpt.")],
+    tasks: Annotated[str, typer.Option("--tasks", help="Comma-separated task names.")],
+    model_arg: Annotated[list[str] | None, typer.Option(
+        "--model-arg", help="KEY=VALUE passed to the adapter; repeatable.")] = None,
+    data: Annotated[list[str] | None, typer.Option(
+        "--data", help="TASK=PATH of the task's annotation file or folder; repeatable.")] = None,
+    images: Annotated[list[str] | None, typer.Option(
+        "--images", help="TASK=DIR that relative image paths resolve against.")] = None,
+    limit: Annotated[int | None, typer.Option(
+        help="Only the first N samples of each task.")] = None,
+    batch_size: Annotated[int, typer.Option(help="Requests per adapter call.")] = 8,
+    device: Annotated[str | None, typer.Option(help="cpu, cuda, cuda:1, mps ...")] = None,
+    dtype: Annotated[str | None, typer.Option(help="float32, bfloat16, float16 ...")] = None,
+    seed: Annotated[int, typer.Option(help="Base seed; each sample derives its own.")] = 0,
+    output: Annotated[Path, typer.Option(help="Where run folders are written.")] = Path(
+        "results/runs"),
+    fresh: Annotated[bool, typer.Option(
+        help="Start over: the existing run folder is moved aside, not deleted.")] = False,
+    strict: Annotated[bool, typer.Option(help="Exit 1 when any sample failed.")] = False,
+    retry_failed: Annotated[bool, typer.Option(
+        help="On resume, run the samples that failed before again.")] = False,
+    progress: Annotated[bool | None, typer.Option(
+        help="Show a progress bar (default: when stderr is a terminal).")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+) -> None:
+    """Evaluate a model on tasks; journaled, resumable, sharded under torchrun."""
+    setup_logging(verbose)
+    with report_errors():
+        adapter, location = parse_model(model)
+        task_names = [t.strip() for t in tasks.split(",") if t.strip()]
+        data_map = parse_assignments("--data", data)
+        image_map = parse_assignments("--images", images)
+        for name in [*data_map, *image_map]:
+            if name not in task_names:
+                raise HarmonyBenchError(f"--data/--images name task {name!r}, which is not in "
+                                        f"--tasks {','.join(task_names)}")
+        inputs = []
+        for name in task_names:
+            if name not in data_map:
+                raise HarmonyBenchError(f"task {name!r} needs its data: --data {name}=PATH")
+            inputs.append(TaskInput(name, data_map[name], image_map.get(name)))
+        config = RunConfig(
+            model=adapter, location=location, model_args=parse_model_args(model_arg or []),
+            tasks=inputs, limit=limit, batch_size=batch_size, device=device, dtype=dtype,
+            seed=seed, output=output, fresh=fresh, strict=strict, retry_failed=retry_failed,
+            progress=progress,
+        )
+        try:
+            result = run(config)
+        except KeyboardInterrupt:
+            fail("interrupted; everything journaled so far is kept: run the same command "
+                 "again to resume", code=130)
+            return
+    if result.scores is not None:
+        console = Console()
+        console.print(scores_table(result.scores, title=f"run {result.run_id}"))
+        console.print(f"run folder: {result.folder}")
+    if strict and result.failed:
+        fail(f"{result.failed} samples failed (--strict); see {result.folder}/scores.json",
+             code=1)
+
+
+def rescore_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder written by `harmonybench run`.")],
+    protocol: Annotated[list[str] | None, typer.Option(
+        "--protocol", help="Protocol to (re)score; repeatable. Default: all of each task's.")
+    ] = None,
+    force: Annotated[bool, typer.Option(
+        help="Rescore even when a data file changed since the run.")] = False,
+) -> None:
+    """Re-score a run's journals under protocols, with no model."""
+    setup_logging(False)
+    with report_errors():
+        scores = rescore(run_dir, protocol or [], force=force)
+    Console().print(scores_table(scores, title=f"rescored {run_dir}"))

@@ -1,0 +1,77 @@
+"""``harmonybench score``: score a prediction file against an annotation file, no model needed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from harmonybench.cli.common import print_json, report_errors, warn
+from harmonybench.predictions import read_predictions
+from harmonybench.registries import get_task
+from harmonybench.scoring import ScoreReport, resolve_protocols, score_predictions
+
+
+def format_value(metric: str, value: object) -> str:
+    """A table cell: fractions as percentages, counts as integers."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return f"{100 * value:.2f}"
+    return str(value)
+
+
+def report_table(report: ScoreReport) -> Table:
+    """The readable form of a score report (percentages, labelled)."""
+    table = Table(title=f"{report.task}: {report.n} questions, {len(report.missing)} missing")
+    table.add_column("protocol")
+    table.add_column("metric")
+    table.add_column("value (%; counts as is)", justify="right")
+    for protocol, metrics in report.scores.items():
+        for metric, value in metrics.items():
+            if isinstance(value, dict):
+                for name, cell in value.items():
+                    if isinstance(cell, dict) and "correct" in cell:
+                        shown = f"{cell['correct']}/{cell['total']}"
+                    else:
+                        shown = format_value(name, cell)
+                    table.add_row(protocol, f"{metric}: {name}", shown)
+            else:
+                table.add_row(protocol, metric, format_value(metric, value))
+    return table
+
+
+def score_command(
+    task: Annotated[str, typer.Option("--task", help="Task name (see `harmonybench list tasks`).")],
+    data: Annotated[Path, typer.Option("--data", help="The task's annotation file or folder.")],
+    predictions: Annotated[
+        Path, typer.Option("--predictions", help="JSON list or JSONL of predictions.")
+    ],
+    protocol: Annotated[
+        list[str] | None,
+        typer.Option("--protocol", help="Protocol name; repeat for several. Default: the task's."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print exactly one JSON object.")] = False,
+) -> None:
+    """Score PREDICTIONS against the annotation file DATA under named protocols."""
+    with report_errors():
+        task_obj = get_task(task)
+        protocols = resolve_protocols(task_obj, protocol or [])
+        samples = task_obj.load(data)
+        preds = read_predictions(
+            predictions, samples, positional=getattr(task_obj, "positional_ids", False)
+        )
+        report = score_predictions(task_obj, samples, preds.texts, protocols)
+    if report.missing:
+        shown = ", ".join(report.missing[:5]) + (", ..." if len(report.missing) > 5 else "")
+        warn(f"{len(report.missing)} of {report.n} questions have no prediction in "
+             f"{predictions} and score 0 ({shown})")
+    if as_json:
+        print_json(report.to_json())
+    else:
+        Console().print(report_table(report))

@@ -1,0 +1,136 @@
+"""Append-only JSONL journals of records: one file per task and rank.
+
+A journal line is written and flushed to the operating system after every batch, so a killed
+process (Ctrl-C, ``kill -9``, a crash inside the model) loses at most the batch in flight. The
+last line of a journal can be torn by such a kill: reading detects it (no newline, or not JSON)
+and drops it, and :meth:`Journal.open` truncates it away before appending. A bad line anywhere
+else is corruption and is reported with its file and line number.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from harmonybench.errors import DataError
+from harmonybench.schema import Record
+
+log = logging.getLogger(__name__)
+
+JOURNAL_GLOB = "journal.rank*.jsonl"
+
+
+def journal_path(task_dir: Path, rank: int) -> Path:
+    """Where rank ``rank`` journals a task."""
+    return task_dir / f"journal.rank{rank}.jsonl"
+
+
+@dataclass(frozen=True)
+class JournalRead:
+    """What reading a journal found: its records and whether a torn last line was dropped."""
+
+    records: list[Record]
+    torn_bytes: int
+    good_size: int
+
+
+def read_journal(path: Path) -> JournalRead:
+    """Read every complete record of one journal file.
+
+    Raises:
+        DataError: a line other than the last one is not a JSON record.
+    """
+    if not path.exists():
+        return JournalRead([], 0, 0)
+    raw = path.read_bytes()
+    records: list[Record] = []
+    offset = 0
+    lines = raw.split(b"\n")
+    # raw.split leaves a final element: b"" after a trailing newline, else a torn fragment.
+    for lineno, line in enumerate(lines[:-1], start=1):
+        if line.strip():
+            try:
+                records.append(Record.from_dict(json.loads(line)))
+            except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
+                if lineno == len(lines) - 1 and not lines[-1]:
+                    # The last complete-looking line is garbage: treat it as torn too.
+                    log.warning("%s: dropping unreadable last line %d", path, lineno)
+                    return JournalRead(records, len(raw) - offset, offset)
+                raise DataError(path, f"journal line is not a record: {exc}",
+                                record=f"line {lineno}") from exc
+        offset += len(line) + 1
+    torn = lines[-1]
+    if torn:
+        log.warning("%s: dropping a torn last line (%d bytes) left by an interrupted run",
+                    path, len(torn))
+    return JournalRead(records, len(torn), offset)
+
+
+def read_task_journals(task_dir: Path) -> list[Record]:
+    """All records of a task, every rank's journal; a later record of a sample supersedes."""
+    latest: dict[str, Record] = {}
+    for path in sorted(task_dir.glob(JOURNAL_GLOB)):
+        for record in read_journal(path).records:
+            latest.pop(record.sample_id, None)
+            latest[record.sample_id] = record
+    return list(latest.values())
+
+
+class Journal:
+    """An open journal file that records are appended to, batch by batch."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fh: IO[str] | None = None
+
+    def open(self) -> Journal:
+        """Open for appending, after cutting off a torn last line."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        found = read_journal(self.path)
+        if found.torn_bytes:
+            with self.path.open("r+b") as fh:
+                fh.truncate(found.good_size)
+        self._fh = self.path.open("a", encoding="utf-8")
+        return self
+
+    def append(self, records: Iterable[Record]) -> None:
+        """Write records and flush them to the operating system."""
+        if self._fh is None:
+            raise RuntimeError("journal is not open")
+        self._fh.write("".join(r.to_json() + "\n" for r in records))
+        self._fh.flush()
+
+    def close(self) -> None:
+        """Flush, sync to disk and close."""
+        if self._fh is not None:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            self._fh = None
+
+    def __enter__(self) -> Journal:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def rewrite_journal(path: Path, records: Iterable[Record]) -> None:
+    """Replace a journal's content atomically (temporary file, then rename)."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for record in records:
+            fh.write(record.to_json() + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def iter_journal_files(task_dir: Path) -> Iterator[Path]:
+    """Every rank's journal of a task, sorted."""
+    yield from sorted(task_dir.glob(JOURNAL_GLOB))

@@ -1,0 +1,203 @@
+"""Reading prediction files written by any tool, with one clear error for every bad record.
+
+Accepted layouts (``harmonybench score --predictions FILE``):
+
+- a JSON list, or JSONL (one object a line), of objects with an id key (the first present of
+  ``id``, ``question_id``, ``questionId``, ``index``) and a text key (the first present of
+  ``prediction``, ``predict``, ``pred``, ``response``, ``answer``). ``answer`` comes last
+  because files that carry a prediction under another key often keep the ground truth under
+  ``answer``; Monkey's and TextHarmony's result files carry the prediction there alone.
+- for tasks whose samples are identified by position (OCRBench), the official style as well:
+  the annotation list itself with a ``predict`` field on each record, matched by position (its
+  own ``id`` field is not unique, so it is not used).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harmonybench.errors import DataError
+from harmonybench.schema import Sample
+
+ID_KEYS: tuple[str, ...] = ("id", "question_id", "questionId", "index")
+TEXT_KEYS: tuple[str, ...] = ("prediction", "predict", "pred", "response", "answer")
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Predicted texts by sample id, and how the file was read."""
+
+    path: Path
+    texts: Mapping[str, str]
+    style: str
+    """``records`` (id + text keys) or ``positional`` (OCRBench official style)."""
+
+
+def iter_json_records(path: Path) -> Iterator[tuple[str, Any]]:
+    """Yield ``(locator, value)`` for each record of a JSON list or a JSONL file.
+
+    The locator names the record in messages: ``line N`` for JSONL (1-based, as editors
+    count), ``record N`` for a JSON list (0-based position, as the list indexes it).
+
+    Raises:
+        DataError: the file is missing, empty, or not JSON/JSONL.
+    """
+    if not path.exists():
+        raise DataError(path, "file not found")
+    if path.is_dir():
+        raise DataError(path, "is a folder, expected a JSON or JSONL file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    stripped = text.lstrip()
+    if not stripped:
+        raise DataError(path, "file is empty")
+    if stripped[0] == "[":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(
+                path, f"not valid JSON: {exc.msg}", record=f"line {exc.lineno} column {exc.colno}"
+            ) from exc
+        for i, value in enumerate(data):
+            yield f"record {i}", value
+        return
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(path, f"not valid JSON: {exc.msg}", record=f"line {lineno}") from exc
+        yield f"line {lineno}", value
+
+
+def normalise_id(value: Any, path: Path, locator: str, key: str) -> str:
+    """An id as the string samples use: ints and integral floats print as ints."""
+    if isinstance(value, bool) or value is None:
+        raise DataError(path, f"id must be a string or an integer, got {value!r}",
+                        record=locator, field=key)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        raise DataError(path, f"id must be a string or an integer, got {value!r}",
+                        record=locator, field=key)
+    if isinstance(value, str):
+        if not value.strip():
+            raise DataError(path, "id is empty", record=locator, field=key)
+        return value
+    raise DataError(path, f"id must be a string or an integer, got {type(value).__name__}",
+                    record=locator, field=key)
+
+
+def prediction_text(value: Any, path: Path, locator: str, key: str) -> str:
+    """A prediction as text: strings as they are, numbers printed; anything else is an error."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise DataError(
+        path,
+        f"prediction must be a string, got {'null' if value is None else type(value).__name__}",
+        record=locator,
+        field=key,
+    )
+
+
+def first_key(record: Mapping[str, Any], keys: Sequence[str]) -> str | None:
+    """The first of ``keys`` present in ``record``."""
+    return next((k for k in keys if k in record), None)
+
+
+def _looks_positional(records: Sequence[tuple[str, Any]]) -> bool:
+    first = records[0][1]
+    return isinstance(first, dict) and "predict" in first and (
+        "answers" in first or "question" in first
+    )
+
+
+def _read_positional(
+    path: Path, records: Sequence[tuple[str, Any]], samples: Sequence[Sample]
+) -> dict[str, str]:
+    if len(records) != len(samples):
+        raise DataError(
+            path,
+            f"has {len(records)} records but the annotations have {len(samples)}; "
+            "official-style files are matched by position and must have one record per question",
+        )
+    texts: dict[str, str] = {}
+    for (locator, record), sample in zip(records, samples, strict=True):
+        if not isinstance(record, dict):
+            raise DataError(path, f"expected a JSON object, got {type(record).__name__}",
+                            record=locator)
+        if "predict" not in record:
+            raise DataError(path, "no prediction", record=locator, field="predict")
+        question = record.get("question")
+        if question is not None and sample.question is not None and question != sample.question:
+            raise DataError(
+                path,
+                f"question differs from the annotations' question at this position "
+                f"({question!r} vs {sample.question!r}); is it the same annotation file?",
+                record=locator,
+                field="question",
+            )
+        texts[sample.id] = prediction_text(record["predict"], path, locator, "predict")
+    return texts
+
+
+def read_predictions(
+    path: str | Path, samples: Sequence[Sample], *, positional: bool = False
+) -> Predictions:
+    """Read a prediction file and check it against the annotation samples.
+
+    Args:
+        path: the predictions file.
+        samples: the annotation samples, in file order.
+        positional: whether the task identifies samples by position, so that the official
+            "annotation list plus ``predict``" layout is accepted.
+
+    Raises:
+        DataError: malformed file or record, a missing id or text key, a duplicate id, or an
+            id that is not in the annotations.
+    """
+    file = Path(path).expanduser()
+    records = list(iter_json_records(file))
+    if not records:
+        raise DataError(file, "has no records")
+    if positional and _looks_positional(records):
+        return Predictions(file, _read_positional(file, records, samples), "positional")
+
+    known = {s.id for s in samples}
+    texts: dict[str, str] = {}
+    first_seen: dict[str, str] = {}
+    for locator, record in records:
+        if not isinstance(record, dict):
+            raise DataError(file, f"expected a JSON object, got {type(record).__name__}",
+                            record=locator)
+        id_key = first_key(record, ID_KEYS)
+        if id_key is None:
+            raise DataError(file, f"no id key (expected one of {', '.join(ID_KEYS)})",
+                            record=locator)
+        text_key = first_key(record, TEXT_KEYS)
+        if text_key is None:
+            raise DataError(file, f"no prediction key (expected one of {', '.join(TEXT_KEYS)})",
+                            record=locator)
+        sample_id = normalise_id(record[id_key], file, locator, id_key)
+        if sample_id in first_seen:
+            raise DataError(
+                file, f"duplicate id {sample_id!r} (first at {first_seen[sample_id]})",
+                record=locator, field=id_key,
+            )
+        if sample_id not in known:
+            raise DataError(file, f"id {sample_id!r} is not in the annotations",
+                            record=locator, field=id_key)
+        first_seen[sample_id] = locator
+        texts[sample_id] = prediction_text(record[text_key], file, locator, text_key)
+    return Predictions(file, texts, "records")

@@ -1,0 +1,124 @@
+"""The run folder: ``run.json``, one folder per task (journals, images), ``scores.json``.
+
+The run id is derived from the model spec and the task specs (names, versions, prompt template
+hashes, generation settings, data file hashes, limit, seed), so the same command resumes the same
+folder, and anything that changes the answers makes a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from harmonybench.errors import DataError
+from harmonybench.schema import short_hash
+
+RUN_JSON = "run.json"
+SCORES_JSON = "scores.json"
+TRACKED_PACKAGES: tuple[str, ...] = (
+    "harmonybench", "torch", "transformers", "diffusers", "peft", "accelerate", "datasets",
+    "rapidocr", "onnxruntime", "pytesseract", "torchmetrics", "numpy", "pillow", "rapidfuzz",
+)
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """The sha256 of a file's bytes; of a folder, of its files' relative names and bytes."""
+    digest = hashlib.sha256()
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+        with file.open("rb") as fh:
+            while block := fh.read(chunk):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def package_versions() -> dict[str, str | None]:
+    """Installed versions of the packages that can change a score, plus Python's."""
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def slug(text: str) -> str:
+    """A file-system-safe short name."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
+    return cleaned[:48] or "run"
+
+
+def run_id(model_spec: dict[str, Any], task_specs: list[dict[str, Any]]) -> str:
+    """``<model name>-<hash>``: stable for the same model and task specs."""
+    identity = {"model": model_spec, "tasks": task_specs}
+    location = model_spec.get("location") or ""
+    name = Path(str(location)).name if location else ""
+    base = slug(f"{model_spec.get('adapter', 'model')}-{name}" if name else
+                str(model_spec.get("adapter", "model")))
+    return f"{base}-{short_hash(identity, 10)}"
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """Paths inside one run folder."""
+
+    root: Path
+
+    @property
+    def run_json(self) -> Path:
+        """``run.json``."""
+        return self.root / RUN_JSON
+
+    @property
+    def scores_json(self) -> Path:
+        """``scores.json``."""
+        return self.root / SCORES_JSON
+
+    def task_dir(self, task: str) -> Path:
+        """The task's folder (journals per rank, generated images)."""
+        return self.root / task
+
+    def image_dir(self, task: str) -> Path:
+        """Where image-out adapters write a task's images."""
+        return self.root / task / "images"
+
+    def read_run_json(self) -> dict[str, Any]:
+        """The parsed ``run.json``."""
+        if not self.run_json.exists():
+            raise DataError(self.root, "is not a run folder (no run.json)")
+        try:
+            data: dict[str, Any] = json.loads(self.run_json.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataError(self.run_json, f"not valid JSON: {exc.msg}",
+                            record=f"line {exc.lineno}") from exc
+        return data
+
+    def write_json(self, path: Path, value: Any) -> None:
+        """Write JSON atomically (temporary file, then rename)."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n",
+                       encoding="utf-8")
+        os.replace(tmp, path)
+
+
+def command_line() -> list[str]:
+    """The command line of this process, for ``run.json``."""
+    return [Path(sys.argv[0]).name, *sys.argv[1:]]

@@ -1,0 +1,424 @@
+"""``harmonybench run``: inference journaled batch by batch, resumable, sharded across ranks.
+
+The loop, per task: load the samples, skip those already journaled (by any rank), give this
+rank its strided share of the rest, and for each batch build requests, call the adapter,
+extract and score the answers, and append the records to this rank's journal. A batch that
+raises is retried sample by sample; CUDA out-of-memory halves the batch size; a sample that
+still fails is journaled with its error. Rank 0 waits for every rank, merges the journals and
+writes ``scores.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from harmonybench.distributed import World, init_world, rank_device, shard
+from harmonybench.errors import DataError, HarmonyBenchError
+from harmonybench.journal import (
+    Journal,
+    iter_journal_files,
+    journal_path,
+    read_journal,
+    read_task_journals,
+    rewrite_journal,
+)
+from harmonybench.model import GenerationContext, ModelAdapter, generation_overrides
+from harmonybench.protocol import Protocol
+from harmonybench.registries import MODELS, get_task
+from harmonybench.runfolder import (
+    RunFolder,
+    command_line,
+    now,
+    package_versions,
+    run_id,
+    sha256_file,
+)
+from harmonybench.schema import Output, Record, Request, Sample
+from harmonybench.scoring import resolve_protocols
+from harmonybench.summary import score_record, summarize_task
+from harmonybench.task import Task
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TaskInput:
+    """A task and where its data lives."""
+
+    name: str
+    data: Path
+    images: Path | None = None
+
+
+@dataclass
+class RunConfig:
+    """Everything ``harmonybench run`` was asked to do."""
+
+    model: str
+    tasks: list[TaskInput]
+    location: str | None = None
+    model_args: dict[str, str] = field(default_factory=dict)
+    limit: int | None = None
+    batch_size: int = 8
+    device: str | None = None
+    dtype: str | None = None
+    seed: int = 0
+    output: Path = Path("results/runs")
+    fresh: bool = False
+    strict: bool = False
+    retry_failed: bool = False
+    progress: bool | None = None
+
+
+@dataclass
+class PreparedTask:
+    """A loaded task with the spec that goes into ``run.json`` and the run id."""
+
+    task: Task
+    input: TaskInput
+    samples: list[Sample]
+    protocols: list[Protocol]
+    generation: dict[str, Any]
+    spec: dict[str, Any]
+
+
+@dataclass
+class RunResult:
+    """Where the run went and what it scored (rank 0 only has ``scores``)."""
+
+    folder: Path
+    run_id: str
+    scores: dict[str, Any] | None
+    failed: int
+
+
+def sample_seed(seed: int, sample_id: str) -> int:
+    """A per-sample seed that does not depend on batching or sharding."""
+    return int(hashlib.sha256(f"{seed}:{sample_id}".encode()).hexdigest()[:8], 16)
+
+
+def build_adapter(config: RunConfig, world: World) -> ModelAdapter:
+    """Instantiate the adapter named by ``--model``."""
+    cls = MODELS.load(config.model)
+    adapter: ModelAdapter = cls(
+        config.location,
+        device=rank_device(config.device, world),
+        dtype=config.dtype,
+        **config.model_args,
+    )
+    return adapter
+
+
+def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> PreparedTask:
+    """Load a task's samples and describe it for the run id."""
+    task = get_task(item.name)
+    samples = task.load(item.data, item.images)
+    if config.limit is not None:
+        samples = samples[: config.limit]
+    ids = [s.id for s in samples]
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise DataError(item.data, f"sample id {dup!r} appears more than once")
+    template = task.template(adapter.family)
+    generation = task.generation_for(adapter.family)
+    generation.update(generation_overrides(config.model_args))
+    protocols = resolve_protocols(task, task.protocols)
+    spec = {
+        "task": task.name,
+        "version": task.version,
+        "kind": task.kind,
+        "data": str(item.data),
+        "data_sha256": sha256_file(item.data),
+        "images": str(item.images) if item.images else None,
+        "template_id": template.id,
+        "template_hash": template.hash,
+        "template": template.template,
+        "generation": generation,
+        "limit": config.limit,
+        "seed": config.seed,
+        "n": len(samples),
+    }
+    return PreparedTask(task, item, samples, protocols, generation, spec)
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is a CUDA (or other accelerator) out-of-memory error."""
+    return type(exc).__name__ == "OutOfMemoryError" or "out of memory" in str(exc).lower()
+
+
+def _free_accelerator_memory() -> None:
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+class BatchRunner:
+    """Runs batches through an adapter with retries; keeps the current batch size."""
+
+    def __init__(self, adapter: ModelAdapter, context: GenerationContext, batch_size: int):
+        self.adapter = adapter
+        self.context = context
+        self.batch_size = max(1, batch_size)
+
+    def _call(self, requests: Sequence[Request]) -> list[Output]:
+        start = time.perf_counter()
+        outputs = self.adapter.generate(requests, self.context)
+        elapsed = time.perf_counter() - start
+        if len(outputs) != len(requests) or any(
+            o.sample_id != r.sample_id for o, r in zip(outputs, requests, strict=False)
+        ):
+            raise RuntimeError(
+                f"{self.adapter.name} returned {len(outputs)} outputs for {len(requests)} "
+                "requests (or in another order)"
+            )
+        share = elapsed / max(1, len(requests))
+        return [o if o.latency_s else _with_latency(o, share) for o in outputs]
+
+    def run(self, requests: Sequence[Request]) -> list[Output]:
+        """Outputs for ``requests``: whole batch, halves on OOM, one by one on other errors."""
+        try:
+            return self._call(requests)
+        except Exception as exc:
+            if is_out_of_memory(exc) and len(requests) > 1:
+                _free_accelerator_memory()
+                self.batch_size = max(1, len(requests) // 2)
+                log.warning("out of memory with batch %d; retrying with batch size %d",
+                            len(requests), self.batch_size)
+                half = len(requests) // 2
+                return self.run(requests[:half]) + self.run(requests[half:])
+            if len(requests) == 1:
+                return [Output(sample_id=requests[0].sample_id,
+                               error=f"{type(exc).__name__}: {exc}")]
+            log.warning("batch of %d failed (%s: %s); retrying sample by sample",
+                        len(requests), type(exc).__name__, exc)
+            return [out for r in requests for out in self.run([r])]
+
+
+def _with_latency(output: Output, latency: float) -> Output:
+    from dataclasses import replace
+
+    return replace(output, latency_s=latency)
+
+
+def make_record(
+    run: str, prepared: PreparedTask, sample: Sample, request: Request, output: Output,
+    rank: int,
+) -> Record:
+    """A journal record for one output, extracted and scored."""
+    record = Record(
+        run_id=run,
+        task=prepared.task.name,
+        sample_id=sample.id,
+        request_hash=request.hash(),
+        template_id=output.template_id or request.template_id,
+        template_hash=output.template_hash or request.template_hash,
+        generation=dict(request.generation),
+        raw_output=output.text,
+        images=list(output.images),
+        latency_s=round(output.latency_s, 6),
+        error=output.error,
+        unsupported=output.unsupported,
+        rank=rank,
+        metadata=dict(output.metadata),
+    )
+    if output.ok:
+        try:
+            record.answer = prepared.task.extract(output, sample)
+            score_record(record, sample, prepared.protocols)
+        except Exception as exc:  # an extraction or scoring bug is recorded, not fatal
+            record.error = f"scoring failed: {type(exc).__name__}: {exc}"
+            record.scores = {}
+    return record
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    """A rich progress bar with samples/s and ETA, or nothing when not wanted."""
+    if not enabled:
+        yield None
+        return
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]} samples/s"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    )
+    with progress:
+        yield progress
+
+
+def pending_samples(
+    folder: RunFolder, prepared: PreparedTask, world: World, retry_failed: bool
+) -> list[Sample]:
+    """Samples no rank has journaled yet (failed ones too, with ``retry_failed``).
+
+    Rank 0 drops the failed records first when retrying; every rank then reads the journals
+    before any rank writes (the caller places a barrier after this).
+    """
+    task_dir = folder.task_dir(prepared.task.name)
+    if retry_failed and world.is_main:
+        for path in iter_journal_files(task_dir):
+            kept = [r for r in read_journal(path).records if not r.failed]
+            rewrite_journal(path, kept)
+    world.barrier()
+    done = {r.sample_id for r in read_task_journals(task_dir)}
+    return [s for s in prepared.samples if s.id not in done]
+
+
+def run_task(
+    run: str,
+    folder: RunFolder,
+    prepared: PreparedTask,
+    adapter: ModelAdapter,
+    world: World,
+    config: RunConfig,
+    progress: Progress | None,
+) -> int:
+    """Generate and journal this rank's pending samples of one task; returns how many."""
+    todo = pending_samples(folder, prepared, world, config.retry_failed)
+    world.barrier()
+    mine = shard(todo, world.rank, world.world_size)
+    task = prepared.task
+    total = len(prepared.samples)
+    bar = None
+    if progress is not None:
+        bar = progress.add_task(task.name, total=total, completed=total - len(todo), rate="-")
+    if not mine:
+        return 0
+    context = GenerationContext(
+        image_dir=folder.image_dir(task.name), rank=world.rank, world_size=world.world_size
+    )
+    runner = BatchRunner(adapter, context, config.batch_size)
+    supported = adapter.supports(task.kind)
+    started = time.perf_counter()
+    done = 0
+    with Journal(journal_path(folder.task_dir(task.name), world.rank)) as journal:
+        position = 0
+        while position < len(mine):
+            batch = mine[position: position + runner.batch_size]
+            position += len(batch)
+            requests = [
+                task.request(s, family=adapter.family, generation=prepared.generation,
+                             seed=sample_seed(config.seed, s.id))
+                for s in batch
+            ]
+            if supported:
+                outputs = runner.run(requests)
+            else:
+                outputs = [Output(sample_id=r.sample_id, unsupported=True,
+                                  error=f"{adapter.name} does not serve {task.kind!r} requests")
+                           for r in requests]
+            journal.append(
+                make_record(run, prepared, s, r, o, world.rank)
+                for s, r, o in zip(batch, requests, outputs, strict=True)
+            )
+            done += len(batch)
+            if progress is not None and bar is not None:
+                rate = done * world.world_size / max(1e-9, time.perf_counter() - started)
+                progress.update(bar, advance=len(batch) * world.world_size, rate=f"{rate:.1f}")
+    return done
+
+
+def merge_scores(run: str, folder: RunFolder, prepared: list[PreparedTask],
+                 model_spec: dict[str, Any]) -> dict[str, Any]:
+    """Rank 0: read every journal and write ``scores.json``."""
+    scores: dict[str, Any] = {"run_id": run, "model": model_spec, "written": now(), "tasks": {}}
+    for item in prepared:
+        records = read_task_journals(folder.task_dir(item.task.name))
+        scores["tasks"][item.task.name] = summarize_task(
+            item.task, item.samples, records, item.protocols
+        )
+    folder.write_json(folder.scores_json, scores)
+    return scores
+
+
+def _start_folder(folder: RunFolder, config: RunConfig, world: World,
+                  run_json: dict[str, Any]) -> None:
+    """Rank 0: set the folder aside with ``--fresh``, then write or update ``run.json``."""
+    if world.is_main:
+        if config.fresh and folder.root.exists():
+            backup = folder.root.with_name(
+                f"{folder.root.name}.old-{time.strftime('%Y%m%d-%H%M%S')}"
+            )
+            shutil.move(str(folder.root), str(backup))
+            log.warning("--fresh: the previous run folder was moved to %s", backup)
+        folder.root.mkdir(parents=True, exist_ok=True)
+        attempts: list[dict[str, Any]] = []
+        if folder.run_json.exists():
+            attempts = list(folder.read_run_json().get("attempts", []))
+        attempts.append({"started": now(), "command": command_line(),
+                         "world_size": world.world_size})
+        folder.write_json(folder.run_json, {**run_json, "attempts": attempts})
+    world.barrier()
+
+
+def _finish_folder(folder: RunFolder, failed: int) -> None:
+    data = folder.read_run_json()
+    if data.get("attempts"):
+        data["attempts"][-1].update({"ended": now(), "failed_samples": failed})
+    folder.write_json(folder.run_json, data)
+
+
+def run(config: RunConfig) -> RunResult:
+    """Run every task of ``config`` through the model; rank 0 returns the scores."""
+    if not config.tasks:
+        raise HarmonyBenchError("no tasks given (--tasks)")
+    if config.batch_size < 1:
+        raise HarmonyBenchError(f"--batch-size must be at least 1, got {config.batch_size}")
+    world = init_world(config.device)
+    try:
+        adapter = build_adapter(config, world)
+        try:
+            prepared = [prepare_task(item, adapter, config) for item in config.tasks]
+            model_spec = adapter.spec()
+            task_specs = [p.spec for p in prepared]
+            run_name = run_id(model_spec, task_specs)
+            folder = RunFolder(config.output / run_name)
+            run_json = {
+                "run_id": run_name, "model": model_spec, "tasks": task_specs,
+                "seed": config.seed, "batch_size": config.batch_size, "device": config.device,
+                "world_size": world.world_size, "packages": package_versions(),
+            }
+            _start_folder(folder, config, world, run_json)
+            show = config.progress if config.progress is not None else \
+                Console(stderr=True).is_terminal
+            with progress_bar(show and world.is_main) as progress:
+                for item in prepared:
+                    n = run_task(run_name, folder, item, adapter, world, config, progress)
+                    log.info("rank %d journaled %d samples of %s", world.rank, n, item.task.name)
+        finally:
+            adapter.close()
+        world.barrier()
+        scores = None
+        failed = 0
+        if world.is_main:
+            scores = merge_scores(run_name, folder, prepared, model_spec)
+            failed = sum(t["failed"] for t in scores["tasks"].values())
+            _finish_folder(folder, failed)
+        failed = int(world.broadcast(failed))
+        world.barrier()
+        return RunResult(folder.root, run_name, scores, failed)
+    finally:
+        world.close()

@@ -1,0 +1,81 @@
+"""The scoring stage: per-sample scores under named protocols, and their aggregates.
+
+No model is needed: it scores prediction files (``harmonybench score``) and journals
+(``harmonybench rescore``) alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from harmonybench.errors import ProtocolError
+from harmonybench.protocol import Protocol
+from harmonybench.registries import get_protocol
+from harmonybench.schema import Sample
+from harmonybench.task import Task
+
+
+def resolve_protocols(task: Task, names: Sequence[str] = ()) -> list[Protocol]:
+    """The protocols named (the task's default when none), checked against the task.
+
+    Raises:
+        RegistryError: an unknown protocol name.
+        ProtocolError: a protocol that does not apply to the task.
+    """
+    chosen = list(dict.fromkeys(names)) or [task.default_protocol]
+    protocols = []
+    for name in chosen:
+        protocol = get_protocol(name)
+        if name not in task.protocols and task.name not in protocol.tasks:
+            raise ProtocolError(
+                f"protocol {name!r} does not apply to task {task.name!r}; "
+                f"its protocols: {', '.join(task.protocols)}"
+            )
+        protocols.append(protocol)
+    return protocols
+
+
+@dataclass
+class ScoreReport:
+    """Scores of one task under one or more protocols.
+
+    Attributes:
+        task: the task name.
+        n: how many samples were scored (all the annotation's questions).
+        missing: ids of samples that had no prediction (scored 0).
+        scores: ``{protocol: {metric: value}}``; values are fractions in [0, 1] except counts.
+        per_sample: ``{protocol: [score per sample, in annotation order]}``.
+    """
+
+    task: str
+    n: int
+    missing: list[str] = field(default_factory=list)
+    scores: dict[str, dict[str, Any]] = field(default_factory=dict)
+    per_sample: dict[str, list[float]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` contract: task, n, missing (a count) and scores."""
+        return {"task": self.task, "n": self.n, "missing": len(self.missing),
+                "scores": self.scores}
+
+
+def score_predictions(
+    task: Task,
+    samples: Sequence[Sample],
+    predictions: Mapping[str, str],
+    protocols: Sequence[Protocol],
+) -> ScoreReport:
+    """Score every sample; a sample with no prediction scores 0 and is listed as missing."""
+    missing = [s.id for s in samples if s.id not in predictions]
+    texts = [predictions.get(s.id, "") for s in samples]
+    missing_set = set(missing)
+    report = ScoreReport(task=task.name, n=len(samples), missing=missing)
+    for protocol in protocols:
+        values = protocol.score_many(texts, samples)
+        values = [0.0 if s.id in missing_set else float(v)
+                  for s, v in zip(samples, values, strict=True)]
+        report.per_sample[protocol.name] = values
+        report.scores[protocol.name] = protocol.aggregate(values, samples)
+    return report

@@ -1,0 +1,100 @@
+"""From journaled records to ``scores.json`` and the printed score table.
+
+A failed sample (an error, or a request kind the model cannot serve) is never scored as wrong:
+protocol values are computed over the scored samples, and the failures are counted beside them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.table import Table
+
+from harmonybench.protocol import Protocol
+from harmonybench.schema import Record, Sample
+from harmonybench.task import Task
+
+log = logging.getLogger(__name__)
+
+
+def score_record(record: Record, sample: Sample, protocols: Sequence[Protocol]) -> None:
+    """Fill ``record.scores`` with every protocol's per-sample score (failed records get none)."""
+    if record.failed or not isinstance(record.answer, str):
+        record.scores = {}
+        return
+    record.scores = {
+        p.name: {p.metric: float(p.score(record.answer, sample))} for p in protocols
+    }
+
+
+def summarize_task(
+    task: Task,
+    samples: Sequence[Sample],
+    records: Sequence[Record],
+    protocols: Sequence[Protocol],
+) -> dict[str, Any]:
+    """The ``scores.json`` entry of one task.
+
+    Returns:
+        ``n`` (samples), ``scored``, ``failed``, ``unsupported``, ``missing`` (no record yet),
+        ``errors`` (the first few messages) and ``protocols`` ``{name: {metric: value}}`` over
+        the scored samples.
+    """
+    by_id: Mapping[str, Record] = {r.sample_id: r for r in records}
+    unknown = [r.sample_id for r in records if r.sample_id not in {s.id for s in samples}]
+    if unknown:
+        log.warning("%s: %d journaled samples are not in the data (first: %s)",
+                    task.name, len(unknown), unknown[0])
+    scored_samples: list[Sample] = []
+    answers: list[str] = []
+    failed = unsupported = missing = 0
+    errors: list[str] = []
+    for sample in samples:
+        record = by_id.get(sample.id)
+        if record is None:
+            missing += 1
+        elif record.unsupported:
+            unsupported += 1
+        elif record.failed or not isinstance(record.answer, str):
+            failed += 1
+            if len(errors) < 5:
+                errors.append(f"{sample.id}: {record.error}")
+        else:
+            scored_samples.append(sample)
+            answers.append(record.answer)
+    entry: dict[str, Any] = {
+        "kind": task.kind,
+        "modality": task.modality,
+        "default_protocol": task.default_protocol,
+        "n": len(samples),
+        "scored": len(scored_samples),
+        "failed": failed,
+        "unsupported": unsupported,
+        "missing": missing,
+        "errors": errors,
+        "protocols": {},
+    }
+    for protocol in protocols:
+        values = protocol.score_many(answers, scored_samples) if scored_samples else []
+        entry["protocols"][protocol.name] = protocol.aggregate(values, scored_samples)
+    return entry
+
+
+def scores_table(scores: Mapping[str, Any], title: str) -> Table:
+    """The score table printed at the end of a run (percentages, failures beside them)."""
+    table = Table(title=title)
+    for column in ("task", "protocol", "metric", "value (%)", "scored", "failed",
+                   "unsupported"):
+        table.add_column(column, justify="right" if column not in {"task", "protocol",
+                                                                   "metric"} else "left")
+    for task, entry in scores.get("tasks", {}).items():
+        for protocol, metrics in entry.get("protocols", {}).items():
+            for metric, value in metrics.items():
+                if isinstance(value, (dict, bool)):
+                    continue
+                shown = str(value) if isinstance(value, int) else f"{100 * float(value):.2f}"
+                table.add_row(task, protocol, metric, shown, str(entry["scored"]),
+                              str(entry["failed"]), str(entry["unsupported"]))
+    return table
