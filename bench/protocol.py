@@ -12,13 +12,18 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from harmonybench.schema import Sample
 
+P = TypeVar("P")
 
-class Protocol(ABC):
+
+class BaseProtocol(ABC, Generic[P]):
     """A scoring rule, selectable by :attr:`name`.
+
+    ``P`` is the type of the extracted answer it scores: ``str`` for text-out tasks (subclass
+    :class:`Protocol`), structured readings (the OCR lines of a generated image) for others.
 
     Subclasses set the class attributes and implement :meth:`score`. :meth:`score_many` is the
     batched entry point the scoring stage uses; override it where a vectorised implementation
@@ -39,10 +44,10 @@ class Protocol(ABC):
     Empty for generic rules (substring, exact match): a task opts in by listing them."""
 
     @abstractmethod
-    def score(self, prediction: str, sample: Sample) -> float:
+    def score(self, prediction: P, sample: Sample) -> float:
         """The score in [0, 1] of ``prediction`` for ``sample``."""
 
-    def score_many(self, predictions: Sequence[str], samples: Sequence[Sample]) -> list[float]:
+    def score_many(self, predictions: Sequence[P], samples: Sequence[Sample]) -> list[float]:
         """Score aligned lists of predictions and samples."""
         if len(predictions) != len(samples):
             raise ValueError("predictions and samples differ in length")
@@ -52,3 +57,7 @@ class Protocol(ABC):
         """Aggregate per-sample scores: the mean as :attr:`metric` (0 when there are none)."""
         return {self.metric: float(sum(scores) / len(scores)) if scores else 0.0}
 
+
+
+class Protocol(BaseProtocol[str]):
+    """A protocol that scores a text answer (VQA, recognition, grounding outputs as text)."""

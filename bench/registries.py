@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from harmonybench.registry import Registry
 
 if TYPE_CHECKING:
-    from harmonybench.protocol import Protocol
+    from harmonybench.protocol import BaseProtocol
     from harmonybench.task import Task
 
 TASKS: Registry[type[Task]] = Registry(
@@ -28,7 +28,7 @@ TASKS: Registry[type[Task]] = Registry(
     ),
 )
 
-PROTOCOLS: Registry[type[Protocol]] = Registry(
+PROTOCOLS: Registry[type[BaseProtocol[Any]]] = Registry(
     kind="protocol",
     group="harmonybench.protocols",
     builtins=(
@@ -59,6 +59,6 @@ def get_task(name: str) -> Task:
     return TASKS.load(name)()
 
 
-def get_protocol(name: str) -> Protocol:
+def get_protocol(name: str) -> BaseProtocol[Any]:
     """An instance of the protocol registered as ``name``."""
     return PROTOCOLS.load(name)()

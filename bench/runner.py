@@ -40,7 +40,7 @@ from harmonybench.journal import (
     rewrite_journal,
 )
 from harmonybench.model import GenerationContext, ModelAdapter, generation_overrides
-from harmonybench.protocol import Protocol
+from harmonybench.protocol import BaseProtocol
 from harmonybench.registries import MODELS, get_task
 from harmonybench.runfolder import (
     RunFolder,
@@ -94,7 +94,7 @@ class PreparedTask:
     task: Task
     input: TaskInput
     samples: list[Sample]
-    protocols: list[Protocol]
+    protocols: list[BaseProtocol[Any]]
     generation: dict[str, Any]
     spec: dict[str, Any]
 
@@ -299,6 +299,7 @@ def run_task(
     """Generate and journal this rank's pending samples of one task; returns how many."""
     todo = pending_samples(folder, prepared, world, config.retry_failed)
     world.barrier()
+    positions = {s.id: i for i, s in enumerate(prepared.samples)}
     mine = shard(todo, world.rank, world.world_size)
     task = prepared.task
     total = len(prepared.samples)
@@ -321,7 +322,7 @@ def run_task(
             position += len(batch)
             requests = [
                 task.request(s, family=adapter.family, generation=prepared.generation,
-                             seed=sample_seed(config.seed, s.id))
+                             seed=sample_seed(config.seed, s.id), index=positions[s.id])
                 for s in batch
             ]
             if supported:

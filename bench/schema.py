@@ -127,6 +127,8 @@ class Request:
     template_id: str
     template_hash: str
     question: str | None = None
+    index: int | None = None
+    """The sample's 0-based position in the task's data (for positional prediction files)."""
     images: tuple[ImageRef, ...] = ()
     mask: ImageRef | None = None
     seed: int | None = None

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harmonybench.errors import ProtocolError
-from harmonybench.protocol import Protocol
+from harmonybench.protocol import BaseProtocol
 from harmonybench.registries import get_protocol
 from harmonybench.schema import Sample
 from harmonybench.task import Task
 
 
-def resolve_protocols(task: Task, names: Sequence[str] = ()) -> list[Protocol]:
+def resolve_protocols(task: Task, names: Sequence[str] = ()) -> list[BaseProtocol[Any]]:
     """The protocols named (the task's default when none), checked against the task.
 
     Raises:
@@ -65,7 +65,7 @@ def score_predictions(
     task: Task,
     samples: Sequence[Sample],
     predictions: Mapping[str, str],
-    protocols: Sequence[Protocol],
+    protocols: Sequence[BaseProtocol[Any]],
 ) -> ScoreReport:
     """Score every sample; a sample with no prediction scores 0 and is listed as missing."""
     missing = [s.id for s in samples if s.id not in predictions]

@@ -12,16 +12,16 @@ from typing import Any
 
 from rich.table import Table
 
-from harmonybench.protocol import Protocol
+from harmonybench.protocol import BaseProtocol
 from harmonybench.schema import Record, Sample
 from harmonybench.task import Task
 
 log = logging.getLogger(__name__)
 
 
-def score_record(record: Record, sample: Sample, protocols: Sequence[Protocol]) -> None:
+def score_record(record: Record, sample: Sample, protocols: Sequence[BaseProtocol[Any]]) -> None:
     """Fill ``record.scores`` with every protocol's per-sample score (failed records get none)."""
-    if record.failed or not isinstance(record.answer, str):
+    if record.failed or record.answer is None:
         record.scores = {}
         return
     record.scores = {
@@ -33,7 +33,7 @@ def summarize_task(
     task: Task,
     samples: Sequence[Sample],
     records: Sequence[Record],
-    protocols: Sequence[Protocol],
+    protocols: Sequence[BaseProtocol[Any]],
 ) -> dict[str, Any]:
     """The ``scores.json`` entry of one task.
 
@@ -48,7 +48,7 @@ def summarize_task(
         log.warning("%s: %d journaled samples are not in the data (first: %s)",
                     task.name, len(unknown), unknown[0])
     scored_samples: list[Sample] = []
-    answers: list[str] = []
+    answers: list[Any] = []
     failed = unsupported = missing = 0
     errors: list[str] = []
     for sample in samples:
@@ -57,7 +57,7 @@ def summarize_task(
             missing += 1
         elif record.unsupported:
             unsupported += 1
-        elif record.failed or not isinstance(record.answer, str):
+        elif record.failed or record.answer is None:
             failed += 1
             if len(errors) < 5:
                 errors.append(f"{sample.id}: {record.error}")
@@ -85,7 +85,7 @@ def summarize_task(
 def scores_table(scores: Mapping[str, Any], title: str) -> Table:
     """The score table printed at the end of a run (percentages, failures beside them)."""
     table = Table(title=title)
-    for column in ("task", "protocol", "metric", "value (%)", "scored", "failed",
+    for column in ("task", "protocol", "metric", "value (% or count)", "scored", "failed",
                    "unsupported"):
         table.add_column(column, justify="right" if column not in {"task", "protocol",
                                                                    "metric"} else "left")

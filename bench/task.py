@@ -103,8 +103,12 @@ class Task(ABC):
         family: str = "default",
         generation: Mapping[str, Any] | None = None,
         seed: int | None = None,
+        index: int | None = None,
     ) -> Request:
-        """Build the request for ``sample`` with the ``family`` prompt template."""
+        """Build the request for ``sample`` with the ``family`` prompt template.
+
+        ``index`` is the sample's position in the loaded data, passed through to adapters that
+        replay positional prediction files."""
         tpl = self.template(family)
         settings = self.generation_for(family)
         if generation:
@@ -117,6 +121,7 @@ class Task(ABC):
             template_id=tpl.id,
             template_hash=tpl.hash,
             question=sample.question,
+            index=index,
             images=sample.images,
             seed=seed,
             generation=settings,
