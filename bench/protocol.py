@@ -11,7 +11,7 @@ Scores are fractions in [0, 1]; ``aggregate`` may add counts (OCRBench's score o
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from harmonybench.schema import Sample
@@ -57,6 +57,32 @@ class BaseProtocol(ABC, Generic[P]):
         """Aggregate per-sample scores: the mean as :attr:`metric` (0 when there are none)."""
         return {self.metric: float(sum(scores) / len(scores)) if scores else 0.0}
 
+    # Protocols whose dataset numbers are not means of one per-sample value (detection
+    # precision/recall from summed matches, line-level OCR accuracy over all lines) journal
+    # sufficient statistics per sample, torchmetrics-style, and reduce them: override
+    # ``evaluate`` and ``reduce`` together.
+
+    def evaluate(self, prediction: P, sample: Sample) -> dict[str, float]:
+        """Every per-sample value journaled under this protocol.
+
+        The first key is always :attr:`metric` (the per-sample score that paired comparisons
+        use); further keys are the sufficient statistics :meth:`reduce` needs.
+        """
+        return {self.metric: float(self.score(prediction, sample))}
+
+    def evaluate_many(
+        self, predictions: Sequence[P], samples: Sequence[Sample]
+    ) -> list[dict[str, float]]:
+        """:meth:`evaluate` over aligned lists (through :meth:`score_many` by default)."""
+        if type(self).evaluate is BaseProtocol.evaluate:
+            return [{self.metric: float(v)} for v in self.score_many(predictions, samples)]
+        return [self.evaluate(p, s) for p, s in zip(predictions, samples, strict=True)]
+
+    def reduce(
+        self, values: Sequence[Mapping[str, float]], samples: Sequence[Sample]
+    ) -> dict[str, Any]:
+        """Dataset numbers from the per-sample values (by default :meth:`aggregate`)."""
+        return self.aggregate([v[self.metric] for v in values], samples)
 
 
 class Protocol(BaseProtocol[str]):

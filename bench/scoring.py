@@ -73,9 +73,12 @@ def score_predictions(
     missing_set = set(missing)
     report = ScoreReport(task=task.name, n=len(samples), missing=missing)
     for protocol in protocols:
-        values = protocol.score_many(texts, samples)
-        values = [0.0 if s.id in missing_set else float(v)
+        values = protocol.evaluate_many(texts, samples)
+        # A missing prediction is evaluated as "" (so sufficient statistics such as the number
+        # of ground-truth regions still count) and its score is forced to 0 ("" could match an
+        # empty ground truth under substring rules).
+        values = [{**v, protocol.metric: 0.0} if s.id in missing_set else v
                   for s, v in zip(samples, values, strict=True)]
-        report.per_sample[protocol.name] = values
-        report.scores[protocol.name] = protocol.aggregate(values, samples)
+        report.per_sample[protocol.name] = [v[protocol.metric] for v in values]
+        report.scores[protocol.name] = protocol.reduce(values, samples)
     return report

@@ -24,9 +24,7 @@ def score_record(record: Record, sample: Sample, protocols: Sequence[BaseProtoco
     if record.failed or record.answer is None:
         record.scores = {}
         return
-    record.scores = {
-        p.name: {p.metric: float(p.score(record.answer, sample))} for p in protocols
-    }
+    record.scores = {p.name: p.evaluate(record.answer, sample) for p in protocols}
 
 
 def summarize_task(
@@ -77,8 +75,8 @@ def summarize_task(
         "protocols": {},
     }
     for protocol in protocols:
-        values = protocol.score_many(answers, scored_samples) if scored_samples else []
-        entry["protocols"][protocol.name] = protocol.aggregate(values, scored_samples)
+        values = protocol.evaluate_many(answers, scored_samples) if scored_samples else []
+        entry["protocols"][protocol.name] = protocol.reduce(values, scored_samples)
     return entry
 
 
