@@ -7,6 +7,7 @@ import sys
 import typer
 
 from harmonybench.cli.common import report_errors
+from harmonybench.cli.compare import compare_command
 from harmonybench.cli.listing import list_command
 from harmonybench.cli.run import rescore_command, run_command
 from harmonybench.cli.score import score_command
@@ -24,6 +25,7 @@ def build_app() -> typer.Typer:
     app.command("score")(score_command)
     app.command("run")(run_command)
     app.command("rescore")(rescore_command)
+    app.command("compare")(compare_command)
     app.command("list")(list_command)
     return app
 

@@ -1,0 +1,262 @@
+"""``harmonybench compare``: is the candidate checkpoint worse than the base, beyond noise?
+
+For every (task, protocol, metric) the two runs share: both values (from their
+``scores.json``), the delta, a paired bootstrap interval of the per-sample mean difference, a
+paired test's p-value (exact McNemar for 0/1 scores, a sign-flip permutation test otherwise)
+and the samples whose score flipped. Samples are paired by id and only those scored in both
+runs enter the statistics (failures are counted apart). For metrics that are not per-sample
+means (detection h-mean from summed matches), the interval and test are those of the
+protocol's per-sample score, and the row says so.
+
+A regression is a drop of more than ``max_drop`` percentage points with p < ``alpha``.
+Runs of different data files or prompt templates are refused unless ``force``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from harmonybench.errors import DataError, HarmonyBenchError
+from harmonybench.journal import read_task_journals
+from harmonybench.runfolder import RunFolder
+from harmonybench.schema import Record
+from harmonybench.stats import paired_test
+
+
+@dataclass
+class CompareRow:
+    """One compared (task, protocol, metric)."""
+
+    task: str
+    protocol: str
+    metric: str
+    base: float
+    candidate: float
+    delta: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    test: str
+    n_paired: int
+    per_sample_metric: str
+    regressed: bool = False
+    worse: list[str] = field(default_factory=list)
+    better: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Comparison:
+    """The whole comparison; :attr:`exit_code` is the gate's verdict."""
+
+    base: str
+    candidate: str
+    alpha: float
+    max_drop: float
+    rows: list[CompareRow]
+    warnings: list[str]
+
+    @property
+    def regressions(self) -> list[CompareRow]:
+        """Rows that dropped by more than ``max_drop`` points with p < ``alpha``."""
+        return [r for r in self.rows if r.regressed]
+
+    @property
+    def exit_code(self) -> int:
+        """1 when anything regressed, else 0."""
+        return 1 if self.regressions else 0
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything, for ``--json``."""
+        return {
+            "base": self.base, "candidate": self.candidate, "alpha": self.alpha,
+            "max_drop_points": self.max_drop, "regressions": len(self.regressions),
+            "exit_code": self.exit_code, "warnings": self.warnings,
+            "rows": [asdict(r) for r in self.rows],
+        }
+
+
+@dataclass
+class LoadedRun:
+    """A run folder's ``run.json``, ``scores.json`` and records by task."""
+
+    folder: RunFolder
+    info: dict[str, Any]
+    scores: dict[str, Any]
+    records: dict[str, dict[str, Record]]
+
+
+def load_run(path: str | Path) -> LoadedRun:
+    """Read a run folder for comparison."""
+    folder = RunFolder(Path(path).expanduser())
+    info = folder.read_run_json()
+    if not folder.scores_json.exists():
+        raise DataError(folder.root, "has no scores.json (the run has not finished; "
+                                     "run it again to resume, or `harmonybench rescore` it)")
+    import json
+
+    try:
+        scores = json.loads(folder.scores_json.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(folder.scores_json, f"not valid JSON: {exc.msg}") from exc
+    records = {
+        task: {r.sample_id: r for r in read_task_journals(folder.task_dir(task))}
+        for task in scores.get("tasks", {})
+    }
+    return LoadedRun(folder, info, scores, records)
+
+
+def _task_specs(info: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {spec["task"]: spec for spec in info.get("tasks", [])}
+
+
+def check_comparable(base: LoadedRun, cand: LoadedRun, shared: list[str]) -> list[str]:
+    """Reasons the runs are not comparable (different data files or prompts)."""
+    problems = []
+    b_specs, c_specs = _task_specs(base.info), _task_specs(cand.info)
+    for task in shared:
+        b, c = b_specs.get(task, {}), c_specs.get(task, {})
+        if b.get("data_sha256") != c.get("data_sha256"):
+            problems.append(f"{task}: the runs used different data files "
+                            f"({b.get('data')} vs {c.get('data')})")
+        if b.get("template_hash") != c.get("template_hash"):
+            problems.append(f"{task}: the runs used different prompt templates "
+                            f"({b.get('template_id')}#{b.get('template_hash')} vs "
+                            f"{c.get('template_id')}#{c.get('template_hash')})")
+        if b.get("limit") != c.get("limit"):
+            problems.append(f"{task}: the runs used different --limit "
+                            f"({b.get('limit')} vs {c.get('limit')})")
+    return problems
+
+
+def _per_sample(records: Mapping[str, Record], protocol: str, metric: str,
+                primary: str) -> tuple[dict[str, float], str]:
+    values: dict[str, float] = {}
+    key = metric
+    if not any(metric in r.scores.get(protocol, {}) for r in records.values()):
+        key = primary
+    for sid, record in records.items():
+        score = record.scores.get(protocol)
+        if record.failed or not score or key not in score:
+            continue
+        values[sid] = float(score[key])
+    return values, key
+
+
+def _primary(records: Mapping[str, Record], protocol: str) -> str | None:
+    for record in records.values():
+        score = record.scores.get(protocol)
+        if score:
+            return next(iter(score))
+    return None
+
+
+def compare_runs(
+    base_path: str | Path,
+    cand_path: str | Path,
+    *,
+    max_drop: float = 0.0,
+    alpha: float = 0.05,
+    resamples: int = 10_000,
+    seed: int = 0,
+    force: bool = False,
+) -> Comparison:
+    """Compare two run folders; raises :class:`HarmonyBenchError` when they cannot be."""
+    if not 0 < alpha < 1:
+        raise HarmonyBenchError(f"--alpha must be in (0, 1), got {alpha}")
+    if max_drop < 0:
+        raise HarmonyBenchError(f"--max-drop must be >= 0 points, got {max_drop}")
+    base, cand = load_run(base_path), load_run(cand_path)
+    b_tasks, c_tasks = base.scores.get("tasks", {}), cand.scores.get("tasks", {})
+    shared = [t for t in b_tasks if t in c_tasks]
+    if not shared:
+        raise HarmonyBenchError(f"{base_path} and {cand_path} share no task")
+    warnings = [f"task {t} is only in {p}" for t, p in
+                [(t, base_path) for t in b_tasks if t not in c_tasks]
+                + [(t, cand_path) for t in c_tasks if t not in b_tasks]]
+    problems = check_comparable(base, cand, shared)
+    if problems and not force:
+        raise HarmonyBenchError("runs are not comparable (pass --force to compare anyway): "
+                                + "; ".join(problems))
+    warnings.extend(f"forced: {p}" for p in problems)
+    rows: list[CompareRow] = []
+    for task in shared:
+        b_entry, c_entry = b_tasks[task], c_tasks[task]
+        for key, label in (("failed", "failed"), ("unsupported", "unsupported")):
+            if b_entry.get(key, 0) != c_entry.get(key, 0):
+                warnings.append(f"{task}: {label} samples {b_entry.get(key, 0)} (base) vs "
+                                f"{c_entry.get(key, 0)} (candidate)")
+        for protocol, b_metrics in b_entry.get("protocols", {}).items():
+            c_metrics = c_entry.get("protocols", {}).get(protocol)
+            if not c_metrics:
+                continue
+            primary = _primary(base.records[task], protocol) or next(iter(b_metrics))
+            for metric, b_value in b_metrics.items():
+                c_value = c_metrics.get(metric)
+                if not _is_fraction(b_value) or not _is_fraction(c_value):
+                    continue
+                rows.append(_row(task, protocol, metric, primary, float(b_value),
+                                 float(c_value), base, cand, max_drop, alpha, resamples, seed))
+    return Comparison(str(base_path), str(cand_path), alpha, max_drop, rows, warnings)
+
+
+def _is_fraction(value: Any) -> bool:
+    return isinstance(value, float) and not isinstance(value, bool)
+
+
+def _row(task: str, protocol: str, metric: str, primary: str, b_value: float,
+         c_value: float, base: LoadedRun, cand: LoadedRun, max_drop: float, alpha: float,
+         resamples: int, seed: int) -> CompareRow:
+    b_vals, used = _per_sample(base.records[task], protocol, metric, primary)
+    c_vals, _ = _per_sample(cand.records[task], protocol, metric, primary)
+    ids = sorted(set(b_vals) & set(c_vals))
+    b_arr = np.array([b_vals[i] for i in ids], dtype=np.float64)
+    c_arr = np.array([c_vals[i] for i in ids], dtype=np.float64)
+    test = paired_test(b_arr, c_arr, resamples=resamples, seed=seed)
+    delta = c_value - b_value
+    order = np.argsort(c_arr - b_arr, kind="stable")
+    worse = [ids[i] for i in order if c_arr[i] < b_arr[i]]
+    better = [ids[i] for i in order[::-1] if c_arr[i] > b_arr[i]]
+    regressed = delta * 100 < -max_drop and test.p_value < alpha
+    return CompareRow(task, protocol, metric, b_value, c_value, delta, test.ci_low,
+                      test.ci_high, test.p_value, test.test, test.n, used, regressed,
+                      worse, better)
+
+
+def markdown_summary(comparison: Comparison, max_flipped: int = 10) -> str:
+    """A summary fit for a CI comment: verdict, table in points, flipped samples."""
+    verdict = (f"**{len(comparison.regressions)} regression(s)** (drop > "
+               f"{comparison.max_drop:g} points with p < {comparison.alpha:g})"
+               if comparison.regressions else
+               f"**No regression** (no drop > {comparison.max_drop:g} points with "
+               f"p < {comparison.alpha:g})")
+    lines = [
+        f"### harmonybench compare: {verdict}", "",
+        f"base `{comparison.base}` vs candidate `{comparison.candidate}`; values in percent, "
+        "delta in points, 95% paired bootstrap interval of the per-sample difference.", "",
+        "| task | protocol | metric | base | candidate | delta | 95% CI | p | test | n | |",
+        "|---|---|---|---:|---:|---:|---|---:|---|---:|---|",
+    ]
+    for r in comparison.rows:
+        flag = "REGRESSED" if r.regressed else ""
+        lines.append(
+            f"| {r.task} | {r.protocol} | {r.metric} | {100 * r.base:.2f} | "
+            f"{100 * r.candidate:.2f} | {100 * r.delta:+.2f} | "
+            f"[{100 * r.ci_low:+.2f}, {100 * r.ci_high:+.2f}] | {r.p_value:.3g} | {r.test} | "
+            f"{r.n_paired} | {flag} |"
+        )
+    shown = {(r.task, r.protocol) for r in comparison.rows if r.worse or r.better}
+    for task, protocol in sorted(shown):
+        row = next(r for r in comparison.rows if (r.task, r.protocol) == (task, protocol))
+        lines += ["", f"{task} / {protocol}: {len(row.worse)} samples worse, "
+                      f"{len(row.better)} better"]
+        if row.worse:
+            lines.append("worse: " + ", ".join(f"`{s}`" for s in row.worse[:max_flipped])
+                         + (" ..." if len(row.worse) > max_flipped else ""))
+    if comparison.warnings:
+        lines += ["", "Warnings:"] + [f"- {w}" for w in comparison.warnings]
+    return "\n".join(lines) + "\n"
