@@ -15,7 +15,7 @@ Accepted layouts (``harmonybench score --predictions FILE``):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,7 +116,11 @@ def first_key(record: Mapping[str, Any], keys: Sequence[str]) -> str | None:
     return next((k for k in keys if k in record), None)
 
 
-def _looks_positional(records: Sequence[tuple[str, Any]]) -> bool:
+def looks_positional(records: Sequence[tuple[str, Any]]) -> bool:
+    """Whether ``records`` are the official "annotation list plus ``predict``" layout.
+
+    Told from the first record: an object with ``predict`` and ``answers`` or ``question``.
+    """
     first = records[0][1]
     return isinstance(first, dict) and "predict" in first and (
         "answers" in first or "question" in first
@@ -171,33 +175,62 @@ def read_predictions(
     records = list(iter_json_records(file))
     if not records:
         raise DataError(file, "has no records")
-    if positional and _looks_positional(records):
+    if positional and looks_positional(records):
         return Predictions(file, _read_positional(file, records, samples), "positional")
 
-    known = {s.id for s in samples}
-    texts: dict[str, str] = {}
+    parsed = id_records(file, records, known={s.id for s in samples})
+    return Predictions(file, {r.sample_id: r.text for r in parsed}, "records")
+
+
+@dataclass(frozen=True)
+class IdRecord:
+    """One record of the id + text layout, checked."""
+
+    sample_id: str
+    text: str
+    locator: str
+    id_key: str
+    text_key: str
+
+
+def id_records(
+    path: Path, records: Iterable[tuple[str, Any]], known: Collection[str] | None = None
+) -> list[IdRecord]:
+    """Check and read ``(locator, record)`` pairs of the id + text layout, in file order.
+
+    Args:
+        path: the file, for messages.
+        records: as :func:`iter_json_records` yields them.
+        known: the annotation ids; when given, an id outside them is an error.
+
+    Raises:
+        DataError: a record that is not an object, has no id or text key, has a malformed or
+            duplicate id (or one not in ``known``), or a prediction that is not text.
+    """
+    out: list[IdRecord] = []
     first_seen: dict[str, str] = {}
     for locator, record in records:
         if not isinstance(record, dict):
-            raise DataError(file, f"expected a JSON object, got {type(record).__name__}",
+            raise DataError(path, f"expected a JSON object, got {type(record).__name__}",
                             record=locator)
         id_key = first_key(record, ID_KEYS)
         if id_key is None:
-            raise DataError(file, f"no id key (expected one of {', '.join(ID_KEYS)})",
+            raise DataError(path, f"no id key (expected one of {', '.join(ID_KEYS)})",
                             record=locator)
         text_key = first_key(record, TEXT_KEYS)
         if text_key is None:
-            raise DataError(file, f"no prediction key (expected one of {', '.join(TEXT_KEYS)})",
+            raise DataError(path, f"no prediction key (expected one of {', '.join(TEXT_KEYS)})",
                             record=locator)
-        sample_id = normalise_id(record[id_key], file, locator, id_key)
+        sample_id = normalise_id(record[id_key], path, locator, id_key)
         if sample_id in first_seen:
             raise DataError(
-                file, f"duplicate id {sample_id!r} (first at {first_seen[sample_id]})",
+                path, f"duplicate id {sample_id!r} (first at {first_seen[sample_id]})",
                 record=locator, field=id_key,
             )
-        if sample_id not in known:
-            raise DataError(file, f"id {sample_id!r} is not in the annotations",
+        if known is not None and sample_id not in known:
+            raise DataError(path, f"id {sample_id!r} is not in the annotations",
                             record=locator, field=id_key)
         first_seen[sample_id] = locator
-        texts[sample_id] = prediction_text(record[text_key], file, locator, text_key)
-    return Predictions(file, texts, "records")
+        text = prediction_text(record[text_key], path, locator, text_key)
+        out.append(IdRecord(sample_id, text, locator, id_key, text_key))
+    return out

@@ -50,6 +50,9 @@ MODELS: Registry[Any] = Registry(
     group="harmonybench.models",
     builtins=(
         ("null", "harmonybench.models.null:NullModel"),
+        ("rapidocr", "harmonybench.models.rapidocr_engine:RapidOCRModel"),
+        ("tesseract", "harmonybench.models.tesseract_engine:TesseractModel"),
+        ("replay", "harmonybench.models.replay:ReplayModel"),
     ),
 )
 

@@ -50,7 +50,7 @@ from harmonybench.runfolder import (
     run_id,
     sha256_file,
 )
-from harmonybench.schema import Output, Record, Request, Sample
+from harmonybench.schema import Output, Record, Request, Sample, has_ground_truth
 from harmonybench.scoring import resolve_protocols
 from harmonybench.summary import score_record, summarize_task
 from harmonybench.task import Task
@@ -243,7 +243,8 @@ def make_record(
     if output.ok:
         try:
             record.answer = prepared.task.extract(output, sample)
-            score_record(record, sample, prepared.protocols)
+            if has_ground_truth(sample):
+                score_record(record, sample, prepared.protocols)
         except Exception as exc:  # an extraction or scoring bug is recorded, not fatal
             record.error = f"scoring failed: {type(exc).__name__}: {exc}"
             record.scores = {}

@@ -111,6 +111,11 @@ class Sample:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
 
+def has_ground_truth(sample: Sample) -> bool:
+    """Whether the sample can be scored (test splits ship questions without answers)."""
+    return bool(sample.answers) or sample.target is not None
+
+
 @dataclass(frozen=True)
 class Request:
     """What a model adapter is asked to do for one sample.

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from harmonybench.errors import ProtocolError
+from harmonybench.errors import DataError, ProtocolError
 from harmonybench.protocol import BaseProtocol
 from harmonybench.registries import get_protocol
-from harmonybench.schema import Sample
+from harmonybench.schema import Sample, has_ground_truth
 from harmonybench.task import Task
 
 
@@ -66,8 +67,18 @@ def score_predictions(
     samples: Sequence[Sample],
     predictions: Mapping[str, str],
     protocols: Sequence[BaseProtocol[Any]],
+    source: str | Path | None = None,
 ) -> ScoreReport:
-    """Score every sample; a sample with no prediction scores 0 and is listed as missing."""
+    """Score every sample; a sample with no prediction scores 0 and is listed as missing.
+
+    Raises:
+        DataError: the annotations carry no ground truth (a test split), so nothing can be
+            scored.
+    """
+    if samples and not any(has_ground_truth(s) for s in samples):
+        raise DataError(source or task.name, "the annotations have no answers (a test split?): "
+                                "nothing to score; submit the predictions to the "
+                                "benchmark's server instead")
     missing = [s.id for s in samples if s.id not in predictions]
     texts = [predictions.get(s.id, "") for s in samples]
     missing_set = set(missing)

@@ -13,7 +13,7 @@ from typing import Any
 from rich.table import Table
 
 from harmonybench.protocol import BaseProtocol
-from harmonybench.schema import Record, Sample
+from harmonybench.schema import Record, Sample, has_ground_truth
 from harmonybench.task import Task
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,10 @@ def summarize_task(
         "errors": errors,
         "protocols": {},
     }
+    if samples and not any(has_ground_truth(s) for s in samples):
+        entry["scored"] = 0
+        entry["note"] = "no ground truth (a test split): outputs are journaled, not scored"
+        return entry
     for protocol in protocols:
         values = protocol.evaluate_many(answers, scored_samples) if scored_samples else []
         entry["protocols"][protocol.name] = protocol.reduce(values, scored_samples)

@@ -73,6 +73,10 @@ class Task(ABC):
     """Default generation settings (overridable per model family and by the user)."""
     family_generation: ClassVar[Mapping[str, Mapping[str, Any]]] = frozen({})
     """Generation settings that a prompt family's reference script uses instead."""
+    positional_ids: ClassVar[bool] = False
+    """Whether sample ids are positions in the file (OCRBench: its ``id`` field repeats), so
+    that prediction files in the official "annotations plus ``predict``" layout are matched by
+    position."""
 
     @abstractmethod
     def load(self, path: str | Path, images: str | Path | None = None) -> list[Sample]:

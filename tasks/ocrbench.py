@@ -73,6 +73,7 @@ class OCRBench(VQATask):
     generation = frozen({"max_new_tokens": 128, "do_sample": False})
     family_generation = reference_generation(monkey_tokens=100)
     hub_splits: ClassVar[tuple[str, ...]] = ("test",)
+    positional_ids: ClassVar[bool] = True
     official_format: ClassVar[str] = (
         "OCRBench.json (a list of dataset_name/id/image_path/question/answers/type records)"
     )

@@ -161,7 +161,7 @@ def test_compare_refuses_different_data_unless_forced(
 ) -> None:
     base, _, _ = runs
     other = tmp_path / "other.json"
-    other.write_text(json.dumps(WORDS[:59] + [{"q": "changed", "a": "x"}]))
+    other.write_text(json.dumps([*WORDS[:59], {"q": "changed", "a": "x"}]))
     changed = _run(tmp_path, "changed", {}, other)
     with pytest.raises(HarmonyBenchError, match="different data files"):
         compare_runs(base, changed, resamples=200)

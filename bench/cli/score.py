@@ -64,9 +64,9 @@ def score_command(
         protocols = resolve_protocols(task_obj, protocol or [])
         samples = task_obj.load(data)
         preds = read_predictions(
-            predictions, samples, positional=getattr(task_obj, "positional_ids", False)
+            predictions, samples, positional=task_obj.positional_ids
         )
-        report = score_predictions(task_obj, samples, preds.texts, protocols)
+        report = score_predictions(task_obj, samples, preds.texts, protocols, source=data)
     if report.missing:
         shown = ", ".join(report.missing[:5]) + (", ..." if len(report.missing) > 5 else "")
         warn(f"{len(report.missing)} of {report.n} questions have no prediction in "

@@ -1,0 +1,209 @@
+"""``tesseract``: the Tesseract OCR engine (LSTM, 4.x/5.x), a text-recognition specialist.
+
+The ``tesseract`` binary is run once per image (``tesseract stdin stdout -l LANG --psm N
+tsv``), with the image passed as PNG on standard input and the word table read from standard
+output, so nothing is written to disk and no Python wrapper is needed. Words are grouped into
+lines by Tesseract's own ``(page, block, paragraph, line)`` numbers; a line's polygon is the box
+around its words and its confidence the mean of its words' confidences (Tesseract reports
+0-100; divided by 100 here). ``spec()`` records ``tesseract --version``'s version, the
+language, the page segmentation mode and the sha256 of each language's ``.traineddata``.
+
+``--model-arg`` settings:
+
+- ``lang`` (default ``eng``): the traineddata to use; several as ``eng+deu``. Each must be
+  installed (``tesseract --list-langs``; Debian: ``apt-get install tesseract-ocr-<lang>``).
+- ``psm`` (default ``7``): the page segmentation mode. ``7`` treats the image as a single text
+  line, which is what a recognition request (a cropped word or line) is; ``8`` a single word,
+  ``13`` a raw line without Tesseract's line-finding hacks, ``6`` a uniform block of text
+  (several lines), ``3`` full automatic layout analysis (Tesseract's own default, which
+  often finds nothing in a tight word crop). ``0`` (orientation detection only, no text) and
+  ``2`` (not implemented by Tesseract) are refused.
+- ``binary`` (default: ``tesseract`` on ``PATH``): the path of the executable.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from harmonybench.model import ModelArgError, parse_number
+from harmonybench.models.ocr import (
+    EngineUnavailableError,
+    OCREngineModel,
+    OCRLine,
+    box_polygon,
+    check_args,
+)
+from harmonybench.runfolder import sha256_file
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+_INSTALL = "install Tesseract (Debian/Ubuntu: apt-get install tesseract-ocr; macOS: brew " \
+    "install tesseract) or point --model-arg binary=PATH at it"
+_ARGS: tuple[str, ...] = ("lang", "psm", "binary")
+_REFUSED_PSM = {0: "orientation and script detection only, no text",
+                2: "not implemented by Tesseract"}
+_VERSION = re.compile(r"tesseract\s+v?(\S+)", re.IGNORECASE)
+_TESSDATA = re.compile(r'"([^"]+)"')
+_TSV_COLUMNS = ("level", "page_num", "block_num", "par_num", "line_num", "word_num",
+                "left", "top", "width", "height", "conf", "text")
+_WORD_LEVEL = 5
+_TIMEOUT_S = 120
+
+
+def parse_tsv(tsv: str) -> list[OCRLine]:
+    """Lines from Tesseract's TSV output (``tsv`` config), in Tesseract's order.
+
+    Word rows (level 5) with a non-empty text are grouped by ``(page_num, block_num,
+    par_num, line_num)``; empty words (Tesseract's confidence -1 rows) are dropped.
+
+    Raises:
+        ValueError: the header or a row does not have Tesseract's TSV columns.
+    """
+    rows = tsv.splitlines()
+    if not rows:
+        return []
+    header = tuple(rows[0].split("\t"))
+    if header != _TSV_COLUMNS:
+        raise ValueError(f"unexpected tesseract TSV header {rows[0]!r}")
+    groups: dict[tuple[int, int, int, int], list[tuple[str, float, tuple[int, ...]]]] = {}
+    for row in rows[1:]:
+        if not row.strip():
+            continue
+        cells = row.split("\t")
+        if len(cells) < len(_TSV_COLUMNS) - 1:
+            raise ValueError(f"unexpected tesseract TSV row {row!r}")
+        text = cells[11] if len(cells) > 11 else ""
+        if int(cells[0]) != _WORD_LEVEL or not text.strip():
+            continue
+        key = (int(cells[1]), int(cells[2]), int(cells[3]), int(cells[4]))
+        box = tuple(int(c) for c in cells[6:10])
+        groups.setdefault(key, []).append((text.strip(), float(cells[10]), box))
+    lines = []
+    for words in groups.values():
+        left = min(b[0] for _, _, b in words)
+        top = min(b[1] for _, _, b in words)
+        right = max(b[0] + b[2] for _, _, b in words)
+        bottom = max(b[1] + b[3] for _, _, b in words)
+        confidence = sum(max(0.0, c) for _, c, _ in words) / len(words) / 100.0
+        lines.append(OCRLine(
+            text=" ".join(w for w, _, _ in words),
+            polygon=box_polygon(float(left), float(top), float(right), float(bottom)),
+            confidence=min(1.0, confidence),
+        ))
+    return lines
+
+
+def _run(command: Sequence[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(list(command), input=stdin, capture_output=True, timeout=_TIMEOUT_S,
+                          check=False)
+
+
+class TesseractModel(OCREngineModel):
+    """Tesseract (the installed binary, LSTM models) as a recognition specialist."""
+
+    name: ClassVar[str] = "tesseract"
+    install_hint: ClassVar[str] = _INSTALL
+
+    def __init__(
+        self,
+        location: str | None = None,
+        *,
+        device: str | None = None,
+        dtype: str | None = None,
+        **args: str,
+    ) -> None:
+        super().__init__(location, device=device, dtype=dtype, **args)
+        check_args(self.name, args, _ARGS)
+        self.lang = args.get("lang", "eng").strip()
+        if not self.lang or any(not part for part in self.lang.split("+")):
+            raise ModelArgError(f"--model-arg lang={self.lang!r}: expected names like eng or "
+                                "eng+deu")
+        psm = parse_number("psm", args.get("psm", "7"))
+        if not isinstance(psm, int) or not 0 <= psm <= 13:
+            raise ModelArgError(f"--model-arg psm={psm!r}: expected an integer from 0 to 13")
+        if psm in _REFUSED_PSM:
+            raise ModelArgError(f"--model-arg psm={psm}: {_REFUSED_PSM[psm]}; use 7 (one line), "
+                                "8 (one word), 6 (a block) or 3 (automatic)")
+        self.psm = psm
+        self.binary = self._find_binary(args.get("binary"))
+        self.version = self._version()
+        self._check_languages()
+
+    @staticmethod
+    def _find_binary(given: str | None) -> str:
+        found = shutil.which(given or "tesseract")
+        if found is None:
+            what = f"--model-arg binary={given!r} is not an executable" if given else \
+                "the tesseract binary is not on PATH"
+            raise EngineUnavailableError(f"tesseract adapter: {what}; {_INSTALL}")
+        return found
+
+    def _version(self) -> str:
+        done = _run([self.binary, "--version"])
+        text = (done.stdout + done.stderr).decode("utf-8", "replace")
+        match = _VERSION.search(text)
+        if done.returncode != 0 or match is None:
+            raise EngineUnavailableError(
+                f"tesseract adapter: {self.binary} --version failed ({text.strip()[:200]!r}); "
+                f"{_INSTALL}"
+            )
+        return match.group(1)
+
+    def _list_langs(self) -> tuple[Path | None, list[str]]:
+        """The tessdata folder and the languages ``tesseract --list-langs`` reports."""
+        done = _run([self.binary, "--list-langs"])
+        lines = (done.stdout + done.stderr).decode("utf-8", "replace").splitlines()
+        folder = _TESSDATA.search(lines[0]) if lines else None
+        return (Path(folder.group(1)) if folder else None,
+                [ln.strip() for ln in lines[1:] if ln.strip()])
+
+    def installed_languages(self) -> list[str]:
+        """The languages ``tesseract --list-langs`` reports."""
+        return self._list_langs()[1]
+
+    def traineddata(self) -> dict[str, str]:
+        """sha256 (16 hex digits) of each language's ``.traineddata`` file, where found.
+
+        Distributions ship different models under one name (``tessdata_fast`` on Debian,
+        ``tessdata_best`` elsewhere), so the version alone does not pin the recogniser.
+        """
+        folder, _ = self._list_langs()
+        digests: dict[str, str] = {}
+        for lang in self.lang.split("+"):
+            file = folder / f"{lang}.traineddata" if folder else None
+            if file is not None and file.is_file():
+                digests[lang] = sha256_file(file)[:16]
+        return digests
+
+    def _check_languages(self) -> None:
+        installed = self.installed_languages()
+        missing = [part for part in self.lang.split("+") if part not in installed]
+        if missing:
+            raise EngineUnavailableError(
+                f"tesseract adapter: language {', '.join(missing)} is not installed "
+                f"(installed: {', '.join(installed) or 'none'}); Debian/Ubuntu: apt-get install "
+                + " ".join(f"tesseract-ocr-{m.lower().replace('_', '-')}" for m in missing)
+            )
+
+    def read(self, image: Image.Image) -> list[OCRLine]:
+        """Lines Tesseract finds in ``image`` with the configured ``psm`` and ``lang``."""
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        done = _run([self.binary, "stdin", "stdout", "-l", self.lang, "--psm", str(self.psm),
+                     "tsv"], stdin=buffer.getvalue())
+        if done.returncode != 0:
+            message = done.stderr.decode("utf-8", "replace").strip()
+            raise RuntimeError(f"tesseract exited with status {done.returncode}: {message}")
+        return parse_tsv(done.stdout.decode("utf-8", "replace"))
+
+    def engine_spec(self) -> dict[str, Any]:
+        """The tesseract version, language and page segmentation mode."""
+        return {"name": "tesseract", "version": self.version, "lang": self.lang,
+                "psm": self.psm, "traineddata": self.traineddata()}
