@@ -56,6 +56,7 @@ from harmonybench.leaderboard import (
     merge_runs,
     models_from_runs,
     scale_of,
+    task_sort_key,
 )
 
 SPEC_KEYS: tuple[str, ...] = ("name", "run", "runs", "role", "reference", "published")
@@ -292,7 +293,8 @@ def compute_degradation(models: Sequence[ModelScores],
     for model in models:
         if model.role != "unified":
             continue
-        for task in sorted(model.tasks, key=lambda t: (model.tasks[t].modality != "text", t)):
+        for task in sorted(model.tasks, key=lambda t: (model.tasks[t].modality != "text",
+                                                       task_sort_key(t))):
             scores = model.tasks[task]
             protocol, metric = mains[task]
             if metric is None:
@@ -349,13 +351,14 @@ def _show(value: float, sign: bool = False) -> str:
 
 def to_markdown(result: Degradation) -> str:
     """The degradation rows and the per-modality means as markdown."""
-    from harmonybench.leaderboard import markdown_table
+    from harmonybench.leaderboard import markdown_table, show_value
 
     header = ["model", "modality", "task", "protocol · metric", "reference", "value",
               "reference value", "delta", "degradation %", "note"]
     rows = [[r.model, f"{r.modality}-out", r.task, f"{r.protocol} · {r.metric} ({r.scale})",
-             r.reference or "–", _show(r.value), _show(r.reference_value),
-             _show(r.delta, True), _show(r.degradation, True), r.note] for r in result.rows]
+             r.reference or "–", show_value(r.value, r.scale),
+             show_value(r.reference_value, r.scale), show_value(r.delta, r.scale, sign=True),
+             _show(r.degradation, True), r.note] for r in result.rows]
     right = [False] * 5 + [True] * 4 + [False]
     means = [[m.model, f"{m.modality}-out", _show(m.mean, True), ", ".join(m.tasks)]
              for m in result.means]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from html import escape
 
 from harmonybench.degradation import Degradation
-from harmonybench.leaderboard import MODALITY_LABELS, Column, Leaderboard
+from harmonybench.leaderboard import MODALITY_LABELS, Column, Leaderboard, show_value
 from harmonybench.paper import PaperComparison
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
@@ -116,6 +116,10 @@ SCRIPT = """
 """
 
 
+Cell = tuple[str, "float | str", str]
+"""A table cell: shown text, sort value (a number or a string) and CSS classes."""
+
+
 def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
@@ -145,7 +149,7 @@ class _Header:
 
 def _leaf_label(column: Column) -> str:
     if column.kind == "average":
-        head = "average"
+        head = "main<br>metrics"
     elif column.kind == "failed":
         head = "failed"
     else:
@@ -200,7 +204,7 @@ def leaderboard_table(board: Leaderboard) -> str:
 
 
 def _simple_table(table_id: str, headers: Sequence[_Header],
-                  rows: Sequence[Sequence[tuple[str, float | str, str]]]) -> str:
+                  rows: Sequence[Sequence[Cell]]) -> str:
     """A sortable table; each cell is ``(shown text, sort value, classes)``."""
     head = "".join(h.html(i) for i, h in enumerate(headers))
     body = []
@@ -227,19 +231,20 @@ def degradation_section(result: Degradation, chart_svg: str | None) -> str:
                _Header("value", True), _Header("reference value", True),
                _Header("delta", True), _Header("degradation %", True, lower=True),
                _Header("note", False)]
-    rows = []
+    rows: list[list[Cell]] = []
     for r in result.rows:
         trend = "" if math.isnan(r.degradation) else ("worse" if r.degradation > 0 else "better")
         rows.append([
             (r.model, r.model, "name"), (f"{r.modality}-out", r.modality, ""),
             (r.task, r.task, ""), (f"{r.protocol} · {r.metric} ({r.scale})", r.protocol, ""),
             (r.reference or "–", r.reference or "", ""),
-            (_fmt(r.value), r.value, "num"), (_fmt(r.reference_value), r.reference_value, "num"),
-            (_fmt(r.delta, sign=True), r.delta, "num"),
+            (show_value(r.value, r.scale), r.value, "num"),
+            (show_value(r.reference_value, r.scale), r.reference_value, "num"),
+            (show_value(r.delta, r.scale, sign=True), r.delta, "num"),
             (_fmt(r.degradation, sign=True), r.degradation, f"num {trend}"),
             (r.note, r.note, ""),
         ])
-    means = [[(m.model, m.model, "name"), (f"{m.modality}-out", m.modality, ""),
+    means: list[list[Cell]] = [[(m.model, m.model, "name"), (f"{m.modality}-out", m.modality, ""),
               (_fmt(m.mean, sign=True), m.mean,
                "num " + ("worse" if m.mean > 0 else "better")),
               (", ".join(m.tasks), ", ".join(m.tasks), "")] for m in result.means]
@@ -268,17 +273,20 @@ def paper_section(comparison: PaperComparison) -> str:
                _Header("task", False), _Header("protocol · metric", False),
                _Header("measured", True), _Header("published", True), _Header("delta", True),
                _Header("source", False)]
-    rows = [[(r.model, r.model, "name"), (r.published_model, r.published_model, ""),
-             (r.paper, r.paper, ""),
-             (f"{r.task}{'/' + r.subset if r.subset else ''}", r.task, ""),
-             (f"{r.protocol} · {r.metric} ({r.scale})", r.protocol, ""),
-             (_fmt(r.measured), r.measured, "num"), (_fmt(r.published), r.published, "num"),
-             (_fmt(r.delta, sign=True), r.delta, "num"), (r.source, r.source, "")]
-            for r in comparison.rows]
-    skipped = [[(n.model, n.model, "name"), (n.paper, n.paper, ""),
-                (f"{n.task}{'/' + n.subset if n.subset else ''}", n.task, ""),
-                (f"{n.protocol} · {n.metric}", n.protocol, ""), (n.reason, n.reason, "")]
-               for n in comparison.not_compared]
+    rows: list[list[Cell]] = [
+        [(r.model, r.model, "name"), (r.published_model, r.published_model, ""),
+         (r.paper, r.paper, ""),
+         (f"{r.task}{'/' + r.subset if r.subset else ''}", r.task, ""),
+         (f"{r.protocol} · {r.metric} ({r.scale})", r.protocol, ""),
+         (show_value(r.measured, r.scale), r.measured, "num"),
+         (show_value(r.published, r.scale), r.published, "num"),
+         (show_value(r.delta, r.scale, sign=True), r.delta, "num"), (r.source, r.source, "")]
+        for r in comparison.rows]
+    skipped: list[list[Cell]] = [
+        [(n.model, n.model, "name"), (n.paper, n.paper, ""),
+         (f"{n.task}{'/' + n.subset if n.subset else ''}", n.task, ""),
+         (f"{n.protocol} · {n.metric}", n.protocol, ""), (n.reason, n.reason, "")]
+        for n in comparison.not_compared]
     parts = ['<section id="paper-section"><h2>Published numbers beside measured ones</h2>',
              '<p class="help">Only numbers of the same task, subset, protocol and metric are '
              "compared; delta = measured &minus; published, in the column's units.</p>",

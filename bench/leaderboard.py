@@ -98,13 +98,13 @@ PERCENT = Scale("%", 100.0, 2)
 PERCENT_LOWER = Scale("% (lower is better)", 100.0, 2)
 COUNT = Scale("count", 1.0, 0)
 RAW_SCALES: Mapping[str, Scale] = MappingProxyType({
-    "fid": Scale("FID (lower is better)", 1.0, None),
-    "kid": Scale("KID (lower is better)", 1.0, None),
-    "lpips": Scale("LPIPS (lower is better)", 1.0, None),
-    "clipscore": Scale("CLIPScore", 1.0, None),
-    "clip_score": Scale("CLIPScore", 1.0, None),
+    "fid": Scale("FID (lower is better)", 1.0, 2),
+    "kid": Scale("KID (lower is better)", 1.0, 4),
+    "lpips": Scale("LPIPS (lower is better)", 1.0, 4),
+    "clipscore": Scale("CLIPScore", 1.0, 4),
+    "clip_score": Scale("CLIPScore", 1.0, 4),
     "psnr": Scale("PSNR (dB)", 1.0, 2),
-    "ssim": Scale("SSIM", 1.0, None),
+    "ssim": Scale("SSIM", 1.0, 4),
 })
 """Metrics that are not fractions: shown as they are, with their own label."""
 COUNT_METRICS: frozenset[tuple[str, str]] = frozenset({
@@ -112,6 +112,14 @@ COUNT_METRICS: frozenset[tuple[str, str]] = frozenset({
 })
 """``(protocol, metric)`` pairs that are counts even when a file stores them as floats."""
 COUNT_NAMES: frozenset[str] = frozenset({"lines", "images", "n", "correct", "total"})
+SCALES_BY_LABEL: Mapping[str, Scale] = MappingProxyType(
+    {s.label: s for s in (PERCENT, PERCENT_LOWER, COUNT, *RAW_SCALES.values())})
+
+
+def show_value(value: float, scale_label: str, *, sign: bool = False) -> str:
+    """``value`` (display units) as its scale shows it; ``sign`` adds + to positive ones."""
+    text = SCALES_BY_LABEL.get(scale_label, PERCENT).show(value)
+    return f"+{text}" if sign and not math.isnan(value) and value > 0 else text
 
 
 def lower_is_better(metric: str) -> bool:
@@ -464,7 +472,8 @@ def registry_main_metric() -> ProtocolMetric:
     return lookup
 
 
-def _task_sort_key(task: str) -> tuple[int, str]:
+def task_sort_key(task: str) -> tuple[int, str]:
+    """Sort key: tasks of :data:`TASK_ORDER` in that order, then the others by name."""
     return (TASK_ORDER.index(task) if task in TASK_ORDER else len(TASK_ORDER), task)
 
 
@@ -538,7 +547,7 @@ def build_leaderboard(models: Sequence[ModelScores], *, default_only: bool = Fal
     average_tasks: dict[str, list[str]] = {}
     values: dict[tuple[str, str, str, str, str], list[float]] = {}
     for modality in MODALITIES:
-        tasks = sorted((t for t, m in modality_of.items() if m == modality), key=_task_sort_key)
+        tasks = sorted((t for t, m in modality_of.items() if m == modality), key=task_sort_key)
         if not tasks:
             continue
         common, left_out = _average_tasks(models, tasks, mains, modality)
@@ -547,7 +556,7 @@ def build_leaderboard(models: Sequence[ModelScores], *, default_only: bool = Fal
             notes.append(f"{modality}-out average leaves out {', '.join(left_out)} (not scored "
                          "by every model with a task of this modality, or not a "
                          "higher-is-better percentage)")
-        average = Column(modality, "average", "", "mean of main metrics", PERCENT, "average")
+        average = Column(modality, "average", "", "main metrics", PERCENT, "average")
         columns.append(average)
         values[average.key] = [_average(m, common, mains) for m in models]
         for task in tasks:
@@ -612,6 +621,11 @@ def flat_header(column: Column) -> str:
     return "/".join(p for p in parts if p) + f" [{column.scale.label}]"
 
 
+def md_text(text: str) -> str:
+    """``text`` safe inside markdown (pipes, angle brackets and newlines escaped)."""
+    return _md_escape(text)
+
+
 def _md_escape(text: str) -> str:
     return (text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
             .replace(">", "&gt;").replace("\n", " "))
@@ -645,9 +659,9 @@ def to_markdown(board: Leaderboard) -> str:
         right = [False] * (2 if with_roles else 1) + [True] * len(columns)
         out += [markdown_table(header, rows, right), ""]
         tasks = board.average_tasks.get(modality, [])
-        out += [f"Average over: {', '.join(tasks) if tasks else 'no task (none in common)'}.",
-                ""]
-    out += [f"- {note}" for note in board.notes]
+        over = md_text(", ".join(tasks)) if tasks else "no task (none in common)"
+        out += [f"Average over: {over}.", ""]
+    out += [f"- {md_text(note)}" for note in board.notes]
     return "\n".join(out).rstrip() + "\n"
 
 

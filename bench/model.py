@@ -51,8 +51,9 @@ class ModelAdapter(ABC):
 
     name: ClassVar[str]
     kinds: ClassVar[frozenset[RequestKind]]
-    family: ClassVar[str] = "default"
-    """The prompt family the tasks should render for this adapter (``default``, ``monkey`` ...)."""
+    family: str = "default"
+    """The prompt family the tasks render for this adapter (``default``, ``monkey`` ...); an
+    instance may change it (Monkey's ``variant=textmonkey`` selects the ``textmonkey`` one)."""
 
     def __init__(
         self,

@@ -274,19 +274,14 @@ def compare_with_paper(models: Sequence[ModelScores],
     return result
 
 
-def _show(value: float, sign: bool = False) -> str:
-    if math.isnan(value):
-        return "–"
-    return f"{value:+.2f}" if sign else f"{value:.2f}"
-
-
 def to_markdown(comparison: PaperComparison) -> str:
     """Compared rows, then the published numbers not compared with their reasons."""
-    from harmonybench.leaderboard import markdown_table
+    from harmonybench.leaderboard import markdown_table, md_text, show_value
 
     rows = [[r.model, r.published_model, r.paper, r.task + (f"/{r.subset}" if r.subset else ""),
-             f"{r.protocol} · {r.metric} ({r.scale})", _show(r.measured), _show(r.published),
-             _show(r.delta, True), r.source] for r in comparison.rows]
+             f"{r.protocol} · {r.metric} ({r.scale})", show_value(r.measured, r.scale),
+             show_value(r.published, r.scale), show_value(r.delta, r.scale, sign=True),
+             r.source] for r in comparison.rows]
     out = ["## Published numbers beside measured ones", "",
            "Compared only where task, subset, protocol and metric match; "
            "delta = measured - published.", "",
@@ -300,6 +295,7 @@ def to_markdown(comparison: PaperComparison) -> str:
                 markdown_table(["model", "paper", "task", "protocol · metric", "why"], skipped),
                 ""]
     if comparison.unlinked:
-        out += [f"No published numbers for: {', '.join(comparison.unlinked)} (link a model "
-                "with `published:` in the spec).", ""]
+        names = md_text(", ".join(comparison.unlinked))
+        out += [f"No published numbers for: {names} (link a model with `published:` in the "
+                "spec).", ""]
     return "\n".join(out)

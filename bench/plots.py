@@ -29,6 +29,7 @@ PALETTE: tuple[str, ...] = (
     "#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C",
 )
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.DOTALL)
 
 
 def _figure(width: float, height: float) -> Figure:
@@ -56,6 +57,9 @@ def _grouped_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[fl
         axes.bar_label(container, labels=["n/a" if math.isnan(v) else f"{v:+.1f}"
                                           for v in values], padding=2, fontsize=7)
     axes.set_yticks(range(len(labels)), labels)
+    for tick in axes.get_yticklabels():
+        if tick.get_text().endswith("MEAN"):
+            tick.set_fontweight("bold")
     axes.invert_yaxis()
     axes.axvline(0.0, color="black", linewidth=0.8)
     axes.set_xlabel(xlabel)
@@ -121,9 +125,10 @@ def render(figure: Figure, fmt: ImageFormat) -> bytes:
 
 
 def inline_svg(figure: Figure) -> str:
-    """The figure as an ``<svg>`` element for an HTML page (no XML prolog or doctype)."""
+    """The figure as an ``<svg>`` element for an HTML page (no XML prolog, doctype or RDF
+    metadata)."""
     text = render(figure, "svg").decode("utf-8")
-    return text[text.index("<svg"):]
+    return _METADATA.sub("", text[text.index("<svg"):])
 
 
 def format_of(path: str | Path) -> ImageFormat:

@@ -49,6 +49,10 @@ MODELS: Registry[Any] = Registry(
     kind="model",
     group="harmonybench.models",
     builtins=(
+        ("hf-vlm", "harmonybench.models.hf_vlm:HFVisionLanguageModel"),
+        ("monkey", "harmonybench.models.monkey:MonkeyModel"),
+        ("textmonkey", "harmonybench.models.monkey:TextMonkeyModel"),
+        ("textharmony", "harmonybench.models.textharmony:TextHarmonyModel"),
         ("null", "harmonybench.models.null:NullModel"),
         ("rapidocr", "harmonybench.models.rapidocr_engine:RapidOCRModel"),
         ("tesseract", "harmonybench.models.tesseract_engine:TesseractModel"),

@@ -1,0 +1,493 @@
+"""``hf-vlm``: any transformers image-text-to-text model, batched.
+
+``harmonybench run --model hf-vlm:PATH_OR_ID --model-arg KEY=VALUE ...`` loads the model with
+``AutoModelForImageTextToText.from_pretrained`` and its inputs are built in one of two ways:
+
+1. **processor**: ``AutoProcessor.from_pretrained`` (the model's own processor, which expands the
+   image placeholder tokens itself);
+2. **fallback**, when no processor loads (typically ``Qwen2VLProcessor`` needs torchvision for its
+   video processor) or what loads is only a tokenizer: ``AutoTokenizer`` + ``AutoImageProcessor``
+   (transformers 5 picks the PIL image processors when torchvision is missing), and the adapter
+   expands the image placeholder itself. Covered layouts:
+
+   - **Qwen2-VL style** (``model_type`` ``qwen2_vl``/``qwen2_5_vl``; the image processor returns
+     ``image_grid_thw``): each ``<|image_pad|>`` becomes ``prod(grid_thw) / merge_size**2``
+     tokens; without a chat template an image is written ``<|vision_start|><|image_pad|>
+     <|vision_end|>`` (no spaces) before the prompt;
+   - **LLaVA style** (``model_type`` ``llava``; one fixed-size image): the image token is
+     repeated ``(H/patch) * (W/patch)`` times, plus one for the CLS token when
+     ``vision_feature_select_strategy`` is ``"full"`` and the vision tower is CLIP-like (SigLIP
+     has no CLS token), which is what ``LlavaProcessor`` does.
+
+   Other architectures (LLaVA-NeXT's any-resolution tiling, Idefics, ...) need their own
+   processor; the adapter then raises a :class:`~harmonybench.model.ModelArgError` naming the
+   processor error.
+
+**Prompt.** When the processor (or, in the fallback, the tokenizer) has a chat template, the
+request's ``prompt`` becomes one user turn ``[image, ..., image, text]`` rendered with
+``add_generation_prompt=True``. Otherwise the text is plain: one image placeholder per image,
+then a newline, then the prompt (``<image>\\n{prompt}`` for LLaVA; Qwen-style vision blocks are
+not followed by a newline). ``--model-arg chat_template=false`` forces the plain format. A
+rendered prompt that already starts with the BOS token is tokenized without adding another.
+Which format was used is recorded in ``Output.metadata["prompt_format"]``.
+
+**Generation.** Requests are grouped by their generation settings (and by whether they carry
+images) and each group is generated as one batch, LEFT-padded; only the new tokens are decoded,
+with special tokens skipped, and stripped. Settings: greedy defaults (``do_sample=False``,
+``num_beams=1``, ``max_new_tokens=32``) < ``request.generation`` < ``--model-arg`` overrides
+(:func:`harmonybench.model.generation_overrides`); only ``transformers`` text-generation keys
+are passed on (image-generation keys such as ``num_inference_steps`` are ignored). When
+sampling is on and the requests carry seeds, torch is seeded before each batch with the
+batch's seed (the seed itself when all requests share it, otherwise a digest of the list):
+sampled outputs then depend on batch composition, as with every batched sampler.
+
+**Model args**: ``device_map``, ``trust_remote_code`` (bool, default false),
+``attn_implementation``, ``chat_template`` (bool, default true), ``lora`` (see
+:mod:`harmonybench.models.lora`: ``PATH`` or ``PATH@WEIGHT``, several comma-separated),
+``lora_combination`` (``cat``/``linear``/``svd``), ``merge_lora`` (bool), and the text
+generation keys of :func:`~harmonybench.model.generation_overrides` (``max_new_tokens``,
+``min_new_tokens``, ``do_sample``, ``num_beams``, ``top_p``, ``top_k``, ``temperature``,
+``repetition_penalty``, ``length_penalty``). ``dtype`` and ``device`` are constructor
+arguments. Anything else is rejected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from harmonybench.model import (
+    GenerationContext,
+    ModelAdapter,
+    ModelArgError,
+    generation_overrides,
+    parse_bool,
+    unsupported_outputs,
+)
+from harmonybench.models.lora import LoraSpec, apply_lora, parse_combination, parse_lora_specs
+from harmonybench.schema import TEXT_OUT_KINDS, Output, Request, RequestKind, short_hash
+
+GENERATION_KEYS: frozenset[str] = frozenset(
+    {"max_new_tokens", "min_new_tokens", "do_sample", "num_beams", "top_p", "top_k",
+     "temperature", "repetition_penalty", "length_penalty", "no_repeat_ngram_size"}
+)
+"""Generation settings passed on to ``model.generate`` (others are ignored)."""
+
+DEFAULT_GENERATION: tuple[tuple[str, Any], ...] = (
+    ("max_new_tokens", 32),
+    ("do_sample", False),
+    ("num_beams", 1),
+)
+"""Settings used when neither the request nor the model args give them (greedy decoding)."""
+
+SAMPLING_ONLY_KEYS: frozenset[str] = frozenset({"top_p", "top_k", "temperature"})
+
+HF_ARGS: frozenset[str] = frozenset(
+    {"device_map", "trust_remote_code", "attn_implementation", "chat_template", "lora",
+     "lora_combination", "merge_lora"}
+)
+GENERATION_ARGS: frozenset[str] = frozenset(
+    {"max_new_tokens", "min_new_tokens", "num_beams", "top_p", "top_k", "temperature",
+     "repetition_penalty", "length_penalty", "num_inference_steps", "guidance_scale",
+     "num_images", "height", "width", "do_sample"}
+)
+"""The keys :func:`harmonybench.model.generation_overrides` understands."""
+TEXT_GENERATION_ARGS: frozenset[str] = GENERATION_ARGS & GENERATION_KEYS
+"""The generation model args a text-out adapter accepts (image-generation keys are rejected)."""
+
+QWEN_LAYOUTS: frozenset[str] = frozenset({"qwen2_vl", "qwen2_5_vl"})
+LLAVA_LAYOUTS: frozenset[str] = frozenset({"llava"})
+
+_DTYPES: tuple[tuple[str, str], ...] = (
+    ("float32", "float32"), ("fp32", "float32"), ("float", "float32"),
+    ("float16", "float16"), ("fp16", "float16"), ("half", "float16"),
+    ("bfloat16", "bfloat16"), ("bf16", "bfloat16"),
+)
+
+
+def resolve_dtype(value: str | None) -> Any:
+    """``torch.dtype`` for a name (``bfloat16``, ``bf16``, ``float16``, ...); ``"auto"``/None as is.
+
+    Raises:
+        ModelArgError: for an unknown name.
+    """
+    if value is None or value == "auto":
+        return value
+    import torch
+
+    for alias, name in _DTYPES:
+        if value.strip().lower() == alias:
+            return getattr(torch, name)
+    known = ", ".join(alias for alias, _ in _DTYPES)
+    raise ModelArgError(f"dtype={value!r}: expected auto or one of {known}")
+
+
+def check_args(adapter: str, args: dict[str, str], allowed: frozenset[str]) -> None:
+    """Reject ``--model-arg`` keys an adapter does not know, naming the ones it does."""
+    unknown = sorted(set(args) - allowed)
+    if unknown:
+        raise ModelArgError(
+            f"{adapter}: unknown --model-arg {', '.join(unknown)}; "
+            f"known: {', '.join(sorted(allowed))}"
+        )
+
+
+def batch_seed(seeds: Sequence[int | None]) -> int | None:
+    """The torch seed of a batch: the shared seed, a digest of several, None when none is set."""
+    given = [s for s in seeds if s is not None]
+    if not given:
+        return None
+    if len(set(seeds)) == 1:
+        return given[0]
+    return int(short_hash([str(s) for s in seeds], length=15), 16)
+
+
+def generation_settings(request: Request, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The ``generate`` keyword arguments for ``request``.
+
+    Defaults (:data:`DEFAULT_GENERATION`) < ``request.generation`` < ``overrides``, restricted
+    to :data:`GENERATION_KEYS`; sampling-only keys are dropped when ``do_sample`` is false.
+    """
+    settings: dict[str, Any] = dict(DEFAULT_GENERATION)
+    settings.update({k: v for k, v in request.generation.items() if k in GENERATION_KEYS})
+    settings.update({k: v for k, v in overrides.items() if k in GENERATION_KEYS})
+    if not settings.get("do_sample"):
+        for key in SAMPLING_ONLY_KEYS:
+            settings.pop(key, None)
+    return settings
+
+
+def expand_image_tokens(text: str, token: str, counts: Sequence[int]) -> str:
+    """Replace the i-th ``token`` in ``text`` with ``counts[i]`` copies of it.
+
+    Raises:
+        ValueError: when ``text`` holds a different number of ``token`` than ``counts``.
+    """
+    pieces = text.split(token)
+    if len(pieces) - 1 != len(counts):
+        raise ValueError(
+            f"prompt has {len(pieces) - 1} {token!r} placeholders for {len(counts)} images"
+        )
+    out = [pieces[0]]
+    for count, piece in zip(counts, pieces[1:], strict=True):
+        out.append(token * count)
+        out.append(piece)
+    return "".join(out)
+
+
+def transformers_module() -> Any:
+    """The ``transformers`` module, untyped (its stubs are partial; the adapters use it as Any)."""
+    return importlib.import_module("transformers")
+
+
+def file_digest(path: Path) -> str:
+    """sha256 (16 hex digits) of a file's bytes."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+@dataclass
+class _Encoder:
+    """Builds model inputs from prompts and images: the processor or the fallback.
+
+    Attributes:
+        tokenizer: the text tokenizer (left padding is set on it).
+        template_owner: the object whose chat template renders prompts, if any.
+        image_token: the image placeholder string the model expects.
+        plain_image: the text written for one image in the plain format.
+        plain_separator: what follows the images in the plain format.
+        encode: turns (texts, images per text, add_special_tokens) into a ``BatchFeature``.
+        mode: ``"processor"`` or ``"fallback:<layout>"``.
+    """
+
+    tokenizer: Any
+    template_owner: Any
+    image_token: str
+    plain_image: str
+    plain_separator: str
+    encode: Callable[[list[str], list[list[Any]], bool], Any]
+    mode: str
+
+    def render(self, prompt: str, n_images: int, use_chat: bool) -> tuple[str, str]:
+        """The text for one request and the format used (``chat`` or ``plain``)."""
+        owner = self.template_owner
+        if use_chat and owner is not None and getattr(owner, "chat_template", None):
+            content: list[dict[str, Any]] = [{"type": "image"} for _ in range(n_images)]
+            content.append({"type": "text", "text": prompt})
+            rendered = owner.apply_chat_template(
+                [{"role": "user", "content": content}],
+                add_generation_prompt=True,
+                tokenize=False,
+            )
+            return str(rendered), "chat"
+        head = self.plain_image * n_images
+        return (f"{head}{self.plain_separator}{prompt}" if n_images else prompt), "plain"
+
+
+def _processor_encoder(processor: Any, config: Any) -> _Encoder:
+    tokenizer = processor.tokenizer
+    image_token = str(getattr(processor, "image_token", None) or "<image>")
+    plain_image, separator = image_token, "\n"
+    if getattr(config, "vision_start_token_id", None) is not None:
+        start = tokenizer.convert_ids_to_tokens(int(config.vision_start_token_id))
+        end = tokenizer.convert_ids_to_tokens(int(config.vision_end_token_id))
+        plain_image, separator = f"{start}{image_token}{end}", ""
+
+    def encode(texts: list[str], images: list[list[Any]], add_special: bool) -> Any:
+        kwargs: dict[str, Any] = {"text": texts, "padding": True, "return_tensors": "pt",
+                                  "add_special_tokens": add_special}
+        if any(images):
+            kwargs["images"] = images
+        return processor(**kwargs)
+
+    return _Encoder(tokenizer, processor, image_token, plain_image, separator, encode,
+                    "processor")
+
+
+def _fallback_encoder(location: str, config: Any, trust_remote_code: bool, why: str) -> _Encoder:
+    tf = transformers_module()
+    layout = str(getattr(config, "model_type", ""))
+    if layout not in QWEN_LAYOUTS | LLAVA_LAYOUTS:
+        raise ModelArgError(
+            f"hf-vlm: no processor loads for {location!r} ({why}); the tokenizer + image "
+            f"processor fallback covers {', '.join(sorted(QWEN_LAYOUTS | LLAVA_LAYOUTS))} "
+            f"models, not {layout or 'this model'}"
+        )
+    try:
+        tokenizer = tf.AutoTokenizer.from_pretrained(location, trust_remote_code=trust_remote_code)
+        image_processor = tf.AutoImageProcessor.from_pretrained(
+            location, trust_remote_code=trust_remote_code
+        )
+    except (ImportError, OSError, ValueError) as exc:
+        raise ModelArgError(
+            f"hf-vlm: no processor loads for {location!r} ({why}), and neither does the "
+            f"tokenizer + image processor fallback: {exc}"
+        ) from exc
+    token_id = getattr(config, "image_token_id", None)
+    if token_id is None:
+        token_id = getattr(config, "image_token_index", None)
+    if token_id is None:
+        raise ModelArgError(f"hf-vlm: the config of {location!r} names no image token id")
+    image_token = str(tokenizer.convert_ids_to_tokens(int(token_id)))
+
+    if layout in QWEN_LAYOUTS:
+        start = tokenizer.convert_ids_to_tokens(int(config.vision_start_token_id))
+        end = tokenizer.convert_ids_to_tokens(int(config.vision_end_token_id))
+        plain_image, separator = f"{start}{image_token}{end}", ""
+        merge = int(getattr(image_processor, "merge_size", 0)
+                    or config.vision_config.spatial_merge_size)
+
+        def counts(features: Any) -> list[int]:
+            grid = features["image_grid_thw"]
+            return [int(row.prod()) // (merge * merge) for row in grid]
+    else:
+        plain_image, separator = image_token, "\n"
+        vision = config.vision_config
+        patch = int(vision.patch_size)
+        has_cls = "siglip" not in str(getattr(vision, "model_type", ""))
+        full = getattr(config, "vision_feature_select_strategy", "default") == "full"
+
+        def counts(features: Any) -> list[int]:
+            height, width = features["pixel_values"].shape[-2:]
+            n = (int(height) // patch) * (int(width) // patch) + (1 if has_cls and full else 0)
+            return [n] * int(features["pixel_values"].shape[0])
+
+    def encode(texts: list[str], images: list[list[Any]], add_special: bool) -> Any:
+        flat = [img for group in images for img in group]
+        data: dict[str, Any] = {}
+        if flat:
+            features = image_processor(images=flat, return_tensors="pt")
+            per_image = counts(features)
+            expanded: list[str] = []
+            start = 0
+            for text, group in zip(texts, images, strict=True):
+                expanded.append(
+                    expand_image_tokens(text, image_token, per_image[start:start + len(group)])
+                )
+                start += len(group)
+            texts = expanded
+            data.update(features)
+        tokens = tokenizer(texts, padding=True, return_tensors="pt",
+                           add_special_tokens=add_special)
+        data.update(tokens)
+        return tf.BatchFeature(data=data)
+
+    return _Encoder(tokenizer, tokenizer, image_token, plain_image, separator, encode,
+                    f"fallback:{layout}")
+
+
+def load_encoder(location: str, config: Any, trust_remote_code: bool) -> _Encoder:
+    """The model's processor when one loads, otherwise the tokenizer + image-processor fallback."""
+    tf = transformers_module()
+    try:
+        processor = tf.AutoProcessor.from_pretrained(
+            location, trust_remote_code=trust_remote_code
+        )
+    except (ImportError, OSError, ValueError, TypeError, KeyError) as exc:
+        lines = str(exc).strip().splitlines()
+        why = f"{type(exc).__name__}: {lines[0] if lines else ''}"
+        return _fallback_encoder(location, config, trust_remote_code, why)
+    if getattr(processor, "tokenizer", None) is None or not hasattr(processor, "image_processor"):
+        return _fallback_encoder(location, config, trust_remote_code,
+                                 f"AutoProcessor gave a {type(processor).__name__}")
+    if hasattr(processor, "patch_size") and processor.patch_size is None:
+        # A LlavaProcessor assembled from a tokenizer and an image processor alone: it does
+        # not know the patch size, so it cannot expand the image token.
+        return _fallback_encoder(location, config, trust_remote_code,
+                                 f"{type(processor).__name__} without a patch_size")
+    return _processor_encoder(processor, config)
+
+
+class HFVisionLanguageModel(ModelAdapter):
+    """A transformers image-text-to-text model (see the module docstring for every rule)."""
+
+    name: ClassVar[str] = "hf-vlm"
+    kinds: ClassVar[frozenset[RequestKind]] = TEXT_OUT_KINDS
+    family = "default"
+
+    def __init__(
+        self,
+        location: str | None = None,
+        *,
+        device: str | None = None,
+        dtype: str | None = None,
+        **args: str,
+    ) -> None:
+        super().__init__(location, device=device, dtype=dtype, **args)
+        if not location:
+            raise ModelArgError("hf-vlm needs a model: --model hf-vlm:PATH_OR_HUB_ID")
+        check_args(self.name, self.args, HF_ARGS | TEXT_GENERATION_ARGS)
+        self.torch_dtype = resolve_dtype(dtype)
+        self.trust_remote_code = parse_bool(
+            "trust_remote_code", self.args.get("trust_remote_code", "false")
+        )
+        self.use_chat_template = parse_bool("chat_template", self.args.get("chat_template", "true"))
+        self.merge_lora = parse_bool("merge_lora", self.args.get("merge_lora", "false"))
+        self.lora: tuple[LoraSpec, ...] = (
+            parse_lora_specs(self.args["lora"]) if self.args.get("lora") else ()
+        )
+        self.lora_combination = parse_combination(self.args.get("lora_combination", "cat"))
+        self.overrides = generation_overrides(self.args)
+        self.device_map = self.args.get("device_map")
+        self.model, self.encoder, self.config = self._load(location)
+        self.encoder.tokenizer.padding_side = "left"
+        if self.encoder.tokenizer.pad_token is None:
+            self.encoder.tokenizer.pad_token = self.encoder.tokenizer.eos_token
+
+    def _load(self, location: str) -> tuple[Any, _Encoder, Any]:
+        import torch
+
+        tf = transformers_module()
+        kwargs: dict[str, Any] = {"trust_remote_code": self.trust_remote_code}
+        if self.torch_dtype is not None:
+            kwargs["dtype"] = self.torch_dtype
+        if self.device_map:
+            kwargs["device_map"] = self.device_map
+        if "attn_implementation" in self.args:
+            kwargs["attn_implementation"] = self.args["attn_implementation"]
+        try:
+            config = tf.AutoConfig.from_pretrained(
+                location, trust_remote_code=self.trust_remote_code
+            )
+            model = tf.AutoModelForImageTextToText.from_pretrained(location, **kwargs)
+        except (OSError, ValueError) as exc:
+            raise ModelArgError(f"hf-vlm: cannot load a model from {location!r}: {exc}") from exc
+        if not self.device_map:
+            target = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
+            model = model.to(target)
+        if self.lora:
+            model = apply_lora(model, self.lora, merge=self.merge_lora,
+                               combination=self.lora_combination)
+        model.eval()
+        return model, load_encoder(location, config, self.trust_remote_code), config
+
+    def spec(self) -> dict[str, Any]:
+        """Base spec plus the config digest, the hub commit and the LoRA adapters."""
+        out = super().spec()
+        out["config_sha256"], out["commit"] = self._config_identity()
+        out["lora"] = [spec.to_json() for spec in self.lora]
+        out["inputs"] = self.encoder.mode
+        return out
+
+    def _config_identity(self) -> tuple[str | None, str | None]:
+        assert self.location is not None
+        local = Path(self.location).expanduser() / "config.json"
+        if local.is_file():
+            return file_digest(local), None
+        commit = getattr(self.config, "_commit_hash", None)
+        try:
+            resolved = transformers_module().utils.cached_file(self.location, "config.json")
+        except (OSError, ValueError):
+            resolved = None
+        digest = file_digest(Path(resolved)) if resolved else None
+        return digest, commit
+
+    def generate(self, requests: Sequence[Request], context: GenerationContext) -> list[Output]:
+        """Answer ``requests`` (text-out kinds) in batches of equal generation settings."""
+        outputs: dict[int, Output] = {}
+        groups: dict[str, list[tuple[int, Request, list[Any]]]] = {}
+        for index, request in enumerate(requests):
+            if not self.supports(request.kind):
+                outputs[index] = unsupported_outputs([request], self.name)[0]
+                continue
+            try:
+                images = [ref.open() for ref in request.images]
+            except (OSError, ValueError) as exc:
+                where = ", ".join(ref.describe() for ref in request.images)
+                outputs[index] = Output(sample_id=request.sample_id,
+                                        error=f"cannot open image {where}: {exc}")
+                continue
+            settings = generation_settings(request, self.overrides)
+            key = short_hash({"g": settings, "images": bool(images)})
+            groups.setdefault(key, []).append((index, request, images))
+        for members in groups.values():
+            for index, output in self._generate_group(members):
+                outputs[index] = output
+        return [outputs[i] for i in range(len(requests))]
+
+    def _generate_group(
+        self, members: list[tuple[int, Request, list[Any]]]
+    ) -> list[tuple[int, Output]]:
+        import torch
+
+        started = time.perf_counter()
+        settings = generation_settings(members[0][1], self.overrides)
+        texts: list[str] = []
+        formats: list[str] = []
+        for _, request, images in members:
+            text, fmt = self.encoder.render(request.prompt, len(images), self.use_chat_template)
+            texts.append(text)
+            formats.append(fmt)
+        bos = getattr(self.encoder.tokenizer, "bos_token", None)
+        add_special = not (bos and all(t.startswith(bos) for t in texts))
+        inputs = self.encoder.encode(texts, [m[2] for m in members], add_special)
+        inputs = inputs.to(self.model.device)
+        if "pixel_values" in inputs and inputs["pixel_values"].is_floating_point():
+            inputs["pixel_values"] = inputs["pixel_values"].to(self.model.dtype)
+        seed = batch_seed([m[1].seed for m in members])
+        if settings.get("do_sample") and seed is not None:
+            torch.manual_seed(seed)
+        with torch.inference_mode():
+            generated = self.model.generate(
+                **inputs, **settings, pad_token_id=self.encoder.tokenizer.pad_token_id
+            )
+        new_tokens = generated[:, inputs["input_ids"].shape[1]:]
+        decoded = self.encoder.tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
+        latency = (time.perf_counter() - started) / len(members)
+        return [
+            (index, Output(sample_id=request.sample_id, text=text.strip(), latency_s=latency,
+                           metadata={"prompt_format": fmt, "generation": settings}))
+            for (index, request, _), text, fmt in zip(members, decoded, formats, strict=True)
+        ]
+
+    def close(self) -> None:
+        """Drop the model and free accelerator memory."""
+        import torch
+
+        self.model = None
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
