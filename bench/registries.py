@@ -41,7 +41,11 @@ PROTOCOLS: Registry[type[BaseProtocol[Any]]] = Registry(
         ("contains", "harmonybench.metrics.contains:Contains"),
         ("contains-monkey", "harmonybench.metrics.contains:ContainsMonkey"),
         ("ocrbench", "harmonybench.metrics.ocrbench:OCRBenchV1"),
+        ("ocrbench-lmms-eval", "harmonybench.metrics.ocrbench:OCRBenchLmmsEval"),
         ("exact", "harmonybench.metrics.exact:ExactMatch"),
+        ("anytext", "harmonybench.metrics.textrender:AnyTextOCR"),
+        ("textharmony", "harmonybench.metrics.textrender:TextHarmonyOCR"),
+        ("mario", "harmonybench.metrics.textrender:MarioOCR"),
     ),
 )
 

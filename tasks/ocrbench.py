@@ -61,7 +61,9 @@ class OCRBench(VQATask):
     name: ClassVar[str] = "ocrbench"
     summary: ClassVar[str] = "OCRBench v1: 1000 OCR questions in 10 categories (score /1000)"
     default_protocol: ClassVar[str] = "ocrbench"
-    protocols: ClassVar[tuple[str, ...]] = ("ocrbench", "contains", "contains-monkey", "exact")
+    protocols: ClassVar[tuple[str, ...]] = (
+        "ocrbench", "ocrbench-lmms-eval", "contains", "contains-monkey", "exact"
+    )
     prompts = frozen(
         {
             "default": QuestionTemplate("ocrbench/default@1", "{question}", "strip"),
