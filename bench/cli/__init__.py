@@ -8,6 +8,7 @@ import typer
 
 from harmonybench.cli.common import report_errors
 from harmonybench.cli.compare import compare_command
+from harmonybench.cli.leaderboard import leaderboard_command
 from harmonybench.cli.listing import list_command
 from harmonybench.cli.run import rescore_command, run_command
 from harmonybench.cli.score import score_command
@@ -26,6 +27,7 @@ def build_app() -> typer.Typer:
     app.command("run")(run_command)
     app.command("rescore")(rescore_command)
     app.command("compare")(compare_command)
+    app.command("leaderboard")(leaderboard_command)
     app.command("list")(list_command)
     return app
 
