@@ -95,7 +95,7 @@ def run_command(
     if result.scores is not None:
         console = Console()
         console.print(scores_table(result.scores, title=f"run {result.run_id}"))
-        console.print(f"run folder: {result.folder}")
+        typer.echo(f"run folder: {result.folder}")
     if strict and result.failed:
         fail(f"{result.failed} samples failed (--strict); see {result.folder}/scores.json",
              code=1)
