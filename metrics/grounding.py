@@ -1,0 +1,379 @@
+"""Text grounding: Acc@0.5 of the first located region, and OCRBench v2's continuous IoU.
+
+**Acc@0.5** (TextHarmony Table 2, MM-Interleaved and Qwen-VL RefCOCO): the fraction of queries
+whose predicted region has IoU >= 0.5 with the ground truth. Two comparisons:
+
+- ``-box``: prediction and ground truth are compared as axis-aligned boxes (a polygon becomes
+  its bounding box). This is the reading of TextHarmony's Table 2 (protocols-and-formats §1.4):
+  TextHarmony answers polygons but its only released grounding scorer compares boxes.
+- ``-poly``: both are compared as polygons (a box becomes its 4 corners), with shapely.
+
+The protocol name fixes the coordinate frame of the prediction (see
+:mod:`harmonybench.metrics.coords` for the frames and the syntaxes recognised):
+
+================================ ======================= =========================================
+protocol                         frame                   who writes it
+================================ ======================= =========================================
+``grounding-acc@0.5-box``        ``th448``               TextHarmony ``[[x, y], ...]``
+``grounding-acc@0.5-box-999``    ``norm999``             MM-Interleaved ``(x1,y1)(x2,y2)``,
+                                                         Qwen-VL as its scorer divides
+``grounding-acc@0.5-box-1000``   ``norm1000``            Qwen-VL docs, TextMonkey ``<box>``
+``grounding-acc@0.5-box-norm``   ``norm1``               ``[x1, y1, x2, y2]`` in [0, 1]
+``grounding-acc@0.5-box-pixel``  ``pixel``               image pixels
+================================ ======================= =========================================
+
+and the same five with ``-poly``. The frame is chosen by the name only, never guessed from the
+numbers. Every syntax is recognised in every frame.
+
+Target layout: ``sample.target = {"polygon": [[x, y], ...]}`` or ``{"box": [x1, y1, x2, y2]}``
+in image pixels; ``sample.metadata["width"]`` and ``["height"]`` (needed by every frame except
+``pixel``).
+
+Per sample the protocols journal ``acc@0.5`` (1 or 0), ``iou``, ``unparseable`` (1 when the
+output holds no shape) and ``invalid_polygons`` (predicted or ground-truth polygons repaired
+or rejected, ``-poly`` only); :meth:`~GroundingAccuracy.reduce` gives ``acc@0.5``,
+``mean_iou``, ``unparseable`` and ``invalid_polygons`` (counts) over the dataset.
+
+**OCRBench v2** ``ocrbench-v2-iou``: the continuous IoU of the **last** box in the answer, in
+OCRBench v2's own 0-1000 frame (no image size involved), averaged over items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from harmonybench.errors import DataError
+from harmonybench.metrics.coords import (
+    get_frame,
+    grounding_target,
+    image_size,
+    ocrbench_v2_last_box,
+    parse_shapes,
+    target_mapping,
+)
+from harmonybench.metrics.geometry import (
+    VALID,
+    FloatArray,
+    box_iou,
+    geometry_iou,
+    make_polygons,
+)
+from harmonybench.protocol import Protocol
+from harmonybench.schema import Sample
+
+THRESHOLD = 0.5
+"""A query counts as found when its IoU is >= this (``iou >= 0.5`` in both references)."""
+
+_EMPTY_BOX = (0.0, 0.0, 0.0, 0.0)
+
+_REFERENCE = (
+    "bytedance/TextHarmony TextHarmony/utils/grounding_score.py @f98ac34b206f (from "
+    "MM-Interleaved); QwenLM/Qwen-VL eval_mm/evaluate_grounding.py @aa00ed04091e"
+)
+
+
+def _check_lengths(predictions: Sequence[Any], samples: Sequence[Sample]) -> None:
+    if len(predictions) != len(samples):
+        raise ValueError("predictions and samples differ in length")
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(sum(values) / len(values)) if values else 0.0
+
+
+class GroundingAccuracy(Protocol):
+    """Acc@0.5 of the first shape in the output against the ground-truth region.
+
+    Reference: bytedance/TextHarmony ``TextHarmony/utils/grounding_score.py`` at f98ac34b206f
+    (``grounding_eval``, inherited from MM-Interleaved) and QwenLM/Qwen-VL
+    ``eval_mm/evaluate_grounding.py`` at aa00ed04091e: parse the first box, de-normalise it with the
+    image width and height, IoU with the ground truth, count ``iou >= 0.5``, divide by the
+    number of queries. No MARIO-Eval grounding scorer was released; reading TextHarmony's
+    polygon answers through this rule is harmonybench's (protocols-and-formats §1.4).
+
+    Rule and boundary cases:
+
+    - The **first** shape in the output is scored, whatever its syntax (the references take
+      the first regex match); later shapes are ignored.
+    - An output with no shape is ``unparseable``: IoU 0, a miss, and counted. The
+      references turn it into the box (0, 0, 0, 0), which also scores 0.
+    - A box is used with its corners as written: ``x2 <= x1`` or ``y2 <= y1`` is a zero-area
+      box and scores 0, as in the references (no reordering). A point (``<point>``) has no
+      area and scores 0.
+    - IoU exactly 0.5 counts as found (``>=``), unlike the ICDAR detection rule (``>``).
+    - ``-poly``: self-intersecting polygons are repaired with ``shapely.make_valid`` and
+      counted (see :mod:`harmonybench.metrics.geometry`).
+    - The references normalise the ground truth as well (``gt / 999 * w``); here it is given
+      in pixels. Box IoU is unchanged by scaling each axis, so only rounding differs.
+    """
+
+    metric: ClassVar[str] = "acc@0.5"
+    reference: ClassVar[str] = _REFERENCE
+    frame: ClassVar[str]
+    mode: ClassVar[Literal["box", "poly"]]
+
+    def _size(self, sample: Sample) -> tuple[float | None, float | None]:
+        if get_frame(self.frame).needs_size:
+            width, height = image_size(sample)
+            return float(width), float(height)
+        return None, None
+
+    def evaluate_many(
+        self, predictions: Sequence[str], samples: Sequence[Sample]
+    ) -> list[dict[str, float]]:
+        """Per-sample ``acc@0.5``, ``iou``, ``unparseable`` and ``invalid_polygons``.
+
+        Parses every output, then computes all IoUs in one vectorised call.
+
+        Raises:
+            ValueError: the lists differ in length.
+            DataError: a sample without a valid target region or image size.
+        """
+        _check_lengths(predictions, samples)
+        targets = [grounding_target(sample) for sample in samples]
+        parsed = [
+            parse_shapes(text, self.frame, *self._size(sample))
+            for text, sample in zip(predictions, samples, strict=True)
+        ]
+        firsts = [result.first for result in parsed]
+        invalid = np.zeros(len(samples), dtype=np.float64)
+        if self.mode == "box":
+            pred_boxes = [s.box() if s is not None else _EMPTY_BOX for s in firsts]
+            ious: FloatArray = box_iou(
+                np.asarray(pred_boxes, dtype=np.float64).reshape(-1, 4),
+                np.asarray([t.box() for t in targets], dtype=np.float64).reshape(-1, 4),
+            )
+        else:
+            empty = np.zeros((0, 2), dtype=np.float64)
+            pred = make_polygons([s.polygon() if s is not None else empty for s in firsts])
+            truth = make_polygons([t.polygon() for t in targets])
+            ious = geometry_iou(pred.geometries, truth.geometries)
+            # A missing prediction is not an invalid polygon; only parsed shapes count.
+            parsed_mask = np.array([s is not None for s in firsts], dtype=bool)
+            invalid = ((pred.status != VALID) & parsed_mask).astype(np.float64)
+            invalid += (truth.status != VALID).astype(np.float64)
+        return [
+            {
+                self.metric: float(iou >= THRESHOLD),
+                "iou": float(iou),
+                "unparseable": float(not result.ok),
+                "invalid_polygons": float(bad),
+            }
+            for iou, result, bad in zip(ious.tolist(), parsed, invalid.tolist(), strict=True)
+        ]
+
+    def evaluate(self, prediction: str, sample: Sample) -> dict[str, float]:
+        """:meth:`evaluate_many` for one sample."""
+        return self.evaluate_many([prediction], [sample])[0]
+
+    def score(self, prediction: str, sample: Sample) -> float:
+        """1.0 when the first located shape has IoU >= 0.5 with the target, else 0.0."""
+        return self.evaluate(prediction, sample)[self.metric]
+
+    def score_many(self, predictions: Sequence[str], samples: Sequence[Sample]) -> list[float]:
+        """:meth:`score` over aligned lists, vectorised."""
+        return [v[self.metric] for v in self.evaluate_many(predictions, samples)]
+
+    def reduce(
+        self, values: Sequence[Mapping[str, float]], samples: Sequence[Sample]
+    ) -> dict[str, Any]:
+        """``acc@0.5`` and ``mean_iou`` (means), ``unparseable`` and ``invalid_polygons``
+        (counts)."""
+        return {
+            self.metric: _mean([v[self.metric] for v in values]),
+            "mean_iou": _mean([v.get("iou", 0.0) for v in values]),
+            "unparseable": int(sum(v.get("unparseable", 0.0) for v in values)),
+            "invalid_polygons": int(sum(v.get("invalid_polygons", 0.0) for v in values)),
+        }
+
+
+class GroundingBox448(GroundingAccuracy):
+    """Acc@0.5 as boxes, TextHarmony's 448 frame (the Table 2 reading). See the base class."""
+
+    name: ClassVar[str] = "grounding-acc@0.5-box"
+    summary: ClassVar[str] = "Acc@0.5, compared as boxes; TextHarmony 448-px frame"
+    frame: ClassVar[str] = "th448"
+    mode: ClassVar[Literal["box", "poly"]] = "box"
+
+
+class GroundingPoly448(GroundingAccuracy):
+    """Acc@0.5 as polygons, TextHarmony's 448 frame. See the base class."""
+
+    name: ClassVar[str] = "grounding-acc@0.5-poly"
+    summary: ClassVar[str] = "Acc@0.5, compared as polygons; TextHarmony 448-px frame"
+    frame: ClassVar[str] = "th448"
+    mode: ClassVar[Literal["box", "poly"]] = "poly"
+
+
+class GroundingBox999(GroundingAccuracy):
+    """Acc@0.5 as boxes, 0-999 (MM-Interleaved; Qwen-VL's scorer). See the base class."""
+
+    name: ClassVar[str] = "grounding-acc@0.5-box-999"
+    summary: ClassVar[str] = "Acc@0.5, compared as boxes; 0-999 frame (MM-Interleaved, Qwen-VL)"
+    frame: ClassVar[str] = "norm999"
+    mode: ClassVar[Literal["box", "poly"]] = "box"
+
+
+class GroundingPoly999(GroundingAccuracy):
+    """Acc@0.5 as polygons, 0-999 frame. See the base class."""
+
+    name: ClassVar[str] = "grounding-acc@0.5-poly-999"
+    summary: ClassVar[str] = "Acc@0.5, compared as polygons; 0-999 frame"
+    frame: ClassVar[str] = "norm999"
+    mode: ClassVar[Literal["box", "poly"]] = "poly"
+
+
+class GroundingBox1000(GroundingAccuracy):
+    """Acc@0.5 as boxes, 0-1000 (Qwen-VL docs, TextMonkey). See the base class."""
+
+    name: ClassVar[str] = "grounding-acc@0.5-box-1000"
+    summary: ClassVar[str] = "Acc@0.5, compared as boxes; 0-1000 frame (Qwen-VL docs, TextMonkey)"
+    frame: ClassVar[str] = "norm1000"
+    mode: ClassVar[Literal["box", "poly"]] = "box"
+
+
+class GroundingPoly1000(GroundingAccuracy):
+    """Acc@0.5 as polygons, 0-1000 frame. See the base class."""
+
+    name: ClassVar[str] = "grounding-acc@0.5-poly-1000"
+    summary: ClassVar[str] = "Acc@0.5, compared as polygons; 0-1000 frame"
+    frame: ClassVar[str] = "norm1000"
+    mode: ClassVar[Literal["box", "poly"]] = "poly"
+
+
+class GroundingBoxNorm(GroundingAccuracy):
+    """Acc@0.5 as boxes, coordinates normalised to [0, 1]. See the base class."""
+
+    name: ClassVar[str] = "grounding-acc@0.5-box-norm"
+    summary: ClassVar[str] = "Acc@0.5, compared as boxes; coordinates in [0, 1]"
+    frame: ClassVar[str] = "norm1"
+    mode: ClassVar[Literal["box", "poly"]] = "box"
+
+
+class GroundingPolyNorm(GroundingAccuracy):
+    """Acc@0.5 as polygons, coordinates normalised to [0, 1]. See the base class."""
+
+    name: ClassVar[str] = "grounding-acc@0.5-poly-norm"
+    summary: ClassVar[str] = "Acc@0.5, compared as polygons; coordinates in [0, 1]"
+    frame: ClassVar[str] = "norm1"
+    mode: ClassVar[Literal["box", "poly"]] = "poly"
+
+
+class GroundingBoxPixel(GroundingAccuracy):
+    """Acc@0.5 as boxes, coordinates in image pixels. See the base class."""
+
+    name: ClassVar[str] = "grounding-acc@0.5-box-pixel"
+    summary: ClassVar[str] = "Acc@0.5, compared as boxes; image pixels"
+    frame: ClassVar[str] = "pixel"
+    mode: ClassVar[Literal["box", "poly"]] = "box"
+
+
+class GroundingPolyPixel(GroundingAccuracy):
+    """Acc@0.5 as polygons, coordinates in image pixels. See the base class."""
+
+    name: ClassVar[str] = "grounding-acc@0.5-poly-pixel"
+    summary: ClassVar[str] = "Acc@0.5, compared as polygons; image pixels"
+    frame: ClassVar[str] = "pixel"
+    mode: ClassVar[Literal["box", "poly"]] = "poly"
+
+
+GROUNDING_PROTOCOLS: tuple[type[GroundingAccuracy], ...] = (
+    GroundingBox448, GroundingPoly448, GroundingBox999, GroundingPoly999, GroundingBox1000,
+    GroundingPoly1000, GroundingBoxNorm, GroundingPolyNorm, GroundingBoxPixel,
+    GroundingPolyPixel,
+)
+"""Every Acc@0.5 protocol, for registration."""
+
+
+def _ocrbench_v2_target(sample: Sample) -> tuple[int, int, int, int]:
+    """``target["box"]``: four numbers truncated with ``int()`` as the reference does."""
+    value = target_mapping(sample).get("box")
+    ok = (
+        isinstance(value, (list, tuple)) and len(value) == 4
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        and all(np.isfinite(float(v)) for v in value)
+    )
+    if not ok:
+        raise DataError(
+            sample.task, f"expected a box [x1, y1, x2, y2] in 0-1000, got {value!r}",
+            record=f"sample {sample.id}", field="target.box",
+        )
+    assert isinstance(value, (list, tuple))
+    a, b, c, d = (int(v) for v in value)
+    return a, b, c, d
+
+
+class OCRBenchV2IoU(Protocol):
+    """OCRBench v2 text grounding: the continuous IoU of the last box, in a 0-1000 frame.
+
+    Reference: Yuliang-Liu/MultimodalOCR ``OCRBench_v2/eval_scripts/eval.py`` @794c36d6423c
+    (the ``"text grounding en"`` branch) with ``IoUscore_metric.py``'s
+    ``extract_coordinates`` and ``calculate_iou``.
+
+    Rule and boundary cases:
+
+    - The box is the **last** ``(a,b,c,d)`` / ``[a,b,c,d]`` of unsigned integers all in
+      0..1000 (see :func:`~harmonybench.metrics.coords.ocrbench_v2_last_box`); decimals and
+      negative numbers never match. None found: ``unparseable``, score 0.
+    - The score is the IoU itself, not a threshold, computed on the integer 0-1000 numbers:
+      the ground truth ``target["box"]`` (OCRBench v2's ``answers`` for this type, in its
+      0-1000 frame, not pixels) is truncated with ``int()`` as the reference does.
+    - A union of 0 (both boxes empty) scores 0. A box with ``x2 <= x1`` or ``y2 <= y1``
+      scores 0: the reference's unclamped areas give 0 (or -0.0) there as well.
+    - The reference scores a malformed ground truth 0 (a bare ``except``); here it is a
+      :class:`~harmonybench.errors.DataError`.
+    """
+
+    name: ClassVar[str] = "ocrbench-v2-iou"
+    metric: ClassVar[str] = "iou"
+    reference: ClassVar[str] = (
+        "Yuliang-Liu/MultimodalOCR OCRBench_v2/eval_scripts/IoUscore_metric.py "
+        "@794c36d6423c extract_coordinates + calculate_iou"
+    )
+    summary: ClassVar[str] = "OCRBench v2 grounding: continuous IoU of the last 0-1000 box"
+
+    def evaluate_many(
+        self, predictions: Sequence[str], samples: Sequence[Sample]
+    ) -> list[dict[str, float]]:
+        """Per-sample ``iou`` and ``unparseable``, IoUs computed in one call.
+
+        Raises:
+            ValueError: the lists differ in length.
+            DataError: a sample without a valid ``target["box"]``.
+        """
+        _check_lengths(predictions, samples)
+        truth = [_ocrbench_v2_target(sample) for sample in samples]
+        found = [ocrbench_v2_last_box(p) if isinstance(p, str) else None for p in predictions]
+        boxes = [box if box is not None else _EMPTY_BOX for box in found]
+        ious = box_iou(
+            np.asarray(boxes, dtype=np.float64).reshape(-1, 4),
+            np.asarray(truth, dtype=np.float64).reshape(-1, 4),
+        )
+        return [
+            {self.metric: float(iou), "unparseable": float(box is None)}
+            for iou, box in zip(ious.tolist(), found, strict=True)
+        ]
+
+    def evaluate(self, prediction: str, sample: Sample) -> dict[str, float]:
+        """:meth:`evaluate_many` for one sample."""
+        return self.evaluate_many([prediction], [sample])[0]
+
+    def score(self, prediction: str, sample: Sample) -> float:
+        """The IoU in [0, 1] of the last 0-1000 box with the target box."""
+        return self.evaluate(prediction, sample)[self.metric]
+
+    def score_many(self, predictions: Sequence[str], samples: Sequence[Sample]) -> list[float]:
+        """:meth:`score` over aligned lists, vectorised."""
+        return [v[self.metric] for v in self.evaluate_many(predictions, samples)]
+
+    def reduce(
+        self, values: Sequence[Mapping[str, float]], samples: Sequence[Sample]
+    ) -> dict[str, Any]:
+        """The mean ``iou`` and the ``unparseable`` count."""
+        return {
+            self.metric: _mean([v[self.metric] for v in values]),
+            "unparseable": int(sum(v.get("unparseable", 0.0) for v in values)),
+        }
