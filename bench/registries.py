@@ -6,8 +6,10 @@ entries through the entry-point groups named here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from harmonybench.errors import RegistryError
 from harmonybench.registry import Registry
 
 if TYPE_CHECKING:
@@ -86,9 +88,20 @@ MODELS: Registry[Any] = Registry(
 )
 
 
-def get_task(name: str) -> Task:
-    """An instance of the task registered as ``name``."""
-    return TASKS.load(name)()
+def get_task(name: str, options: Mapping[str, str] | None = None) -> Task:
+    """An instance of the task registered as ``name``, built with its ``--task-arg`` options.
+
+    Raises:
+        RegistryError: unknown name, or options the task does not take.
+    """
+    cls = TASKS.load(name)
+    if not options:
+        return cls()
+    try:
+        return cls(**dict(options))
+    except TypeError as exc:
+        raise RegistryError(f"task {name!r} does not take options {sorted(options)}: {exc}"
+                            ) from exc
 
 
 def get_protocol(name: str) -> BaseProtocol[Any]:

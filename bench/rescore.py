@@ -32,7 +32,7 @@ def rescore(run_dir: str | Path, protocols: Sequence[str] = (), *,
     scores: dict[str, Any] = {"run_id": info.get("run_id"), "model": info.get("model"),
                               "written": now(), "rescored": True, "tasks": {}}
     for spec in info.get("tasks", []):
-        task = get_task(spec["task"])
+        task = get_task(spec["task"], spec.get("options") or {})
         data = Path(spec["data"])
         if not data.exists():
             raise DataError(data, f"the data of task {task.name!r} recorded in "

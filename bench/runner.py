@@ -58,13 +58,15 @@ from harmonybench.task import Task
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@dataclass
 class TaskInput:
     """A task and where its data lives."""
 
     name: str
     data: Path
     images: Path | None = None
+    options: dict[str, str] = field(default_factory=dict)
+    """``--task-arg TASK:KEY=VALUE`` settings given to the task's constructor."""
 
 
 @dataclass
@@ -128,7 +130,7 @@ def build_adapter(config: RunConfig, world: World) -> ModelAdapter:
 
 def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> PreparedTask:
     """Load a task's samples and describe it for the run id."""
-    task = get_task(item.name)
+    task = get_task(item.name, item.options)
     samples = task.load(item.data, item.images)
     if config.limit is not None:
         samples = samples[: config.limit]
@@ -147,6 +149,7 @@ def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> P
         "data": str(item.data),
         "data_sha256": sha256_file(item.data),
         "images": str(item.images) if item.images else None,
+        "options": dict(sorted(item.options.items())),
         "template_id": template.id,
         "template_hash": template.hash,
         "template": template.template,

@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.table import Table
 
+from harmonybench.errors import HarmonyBenchError
 from harmonybench.protocol import BaseProtocol
 from harmonybench.schema import Record, Sample, has_ground_truth
 from harmonybench.task import Task
@@ -46,6 +47,7 @@ def summarize_task(
         log.warning("%s: %d journaled samples are not in the data (first: %s)",
                     task.name, len(unknown), unknown[0])
     scored_samples: list[Sample] = []
+    scored_records: list[Record] = []
     answers: list[Any] = []
     failed = unsupported = missing = 0
     errors: list[str] = []
@@ -61,6 +63,7 @@ def summarize_task(
                 errors.append(f"{sample.id}: {record.error}")
         else:
             scored_samples.append(sample)
+            scored_records.append(record)
             answers.append(record.answer)
     entry: dict[str, Any] = {
         "kind": task.kind,
@@ -78,9 +81,20 @@ def summarize_task(
         entry["scored"] = 0
         entry["note"] = "no ground truth (a test split): outputs are journaled, not scored"
         return entry
+    readers = sorted({str(a["reader"]) for a in answers if isinstance(a, Mapping)
+                      and a.get("reader")})
     for protocol in protocols:
         values = protocol.evaluate_many(answers, scored_samples) if scored_samples else []
         entry["protocols"][protocol.name] = protocol.reduce(values, scored_samples)
+        if readers:
+            # an OCR-based score is only meaningful with the reader that produced it
+            entry["protocols"][protocol.name]["reader"] = "; ".join(readers)
+    if scored_samples:
+        try:
+            entry["protocols"].update(task.dataset_scores(scored_samples, scored_records))
+        except HarmonyBenchError as exc:
+            log.warning("%s: dataset-level scores skipped: %s", task.name, exc)
+            entry["dataset_errors"] = [str(exc)]
     return entry
 
 

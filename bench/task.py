@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import string
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
-from harmonybench.schema import Output, Request, RequestKind, Sample, short_hash
+from harmonybench.schema import Output, Record, Request, RequestKind, Sample, short_hash
 
 Modality = Literal["text", "image"]
 
@@ -132,10 +132,23 @@ class Task(ABC):
             metadata=dict(sample.metadata),
         )
 
-    def extract(self, output: Output, sample: Sample | None = None) -> str:
+    def dataset_scores(
+        self, samples: Sequence[Sample], records: Sequence[Record]
+    ) -> dict[str, dict[str, Any]]:
+        """Dataset-level numbers that are not per-sample protocols, keyed like protocols.
+
+        Image-out tasks compute FID and CLIPScore over all generated images here (with the
+        models their options name). ``samples`` and ``records`` are the scored ones, aligned.
+        Empty by default.
+        """
+        return {}
+
+    def extract(self, output: Output, sample: Sample | None = None) -> Any:
         """The answer a protocol scores: the output text as the model wrote it.
 
         Protocols apply their reference's own normalisation (some references measure the raw
         prediction's length, so nothing is stripped here). ``""`` when there is no text.
+        Image-out tasks return structured readings (the OCR of each target region), which
+        are journaled so that re-scoring never needs the reader again.
         """
         return output.text or ""

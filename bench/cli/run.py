@@ -30,6 +30,18 @@ def parse_assignments(option: str, values: list[str] | None) -> dict[str, Path]:
     return out
 
 
+def parse_task_args(values: list[str] | None) -> dict[str, dict[str, str]]:
+    """``TASK:KEY=VALUE`` options as ``{task: {key: value}}``."""
+    out: dict[str, dict[str, str]] = {}
+    for value in values or []:
+        task, sep, pair = value.partition(":")
+        key, eq, setting = pair.partition("=")
+        if not sep or not eq or not task.strip() or not key.strip():
+            raise HarmonyBenchError(f"--task-arg {value!r}: expected TASK:KEY=VALUE")
+        out.setdefault(task.strip(), {})[key.strip()] = setting
+    return out
+
+
 def parse_model(value: str) -> tuple[str, str | None]:
     """``ADAPTER[:LOCATION]`` as ``(adapter, location)``."""
     adapter, sep, location = value.partition(":")
@@ -47,6 +59,9 @@ def run_command(
         "--data", help="TASK=PATH of the task's annotation file or folder; repeatable.")] = None,
     images: Annotated[list[str] | None, typer.Option(
         "--images", help="TASK=DIR that relative image paths resolve against.")] = None,
+    task_arg: Annotated[list[str] | None, typer.Option(
+        "--task-arg", help="TASK:KEY=VALUE option of a task (e.g. its OCR reader); "
+                           "repeatable.")] = None,
     limit: Annotated[int | None, typer.Option(
         help="Only the first N samples of each task.")] = None,
     batch_size: Annotated[int, typer.Option(help="Requests per adapter call.")] = 8,
@@ -71,15 +86,18 @@ def run_command(
         task_names = [t.strip() for t in tasks.split(",") if t.strip()]
         data_map = parse_assignments("--data", data)
         image_map = parse_assignments("--images", images)
-        for name in [*data_map, *image_map]:
+        option_map = parse_task_args(task_arg)
+        for name in [*data_map, *image_map, *option_map]:
             if name not in task_names:
-                raise HarmonyBenchError(f"--data/--images name task {name!r}, which is not in "
+                raise HarmonyBenchError(f"--data/--images/--task-arg name task {name!r}, which "
+                                        "is not in "
                                         f"--tasks {','.join(task_names)}")
         inputs = []
         for name in task_names:
             if name not in data_map:
                 raise HarmonyBenchError(f"task {name!r} needs its data: --data {name}=PATH")
-            inputs.append(TaskInput(name, data_map[name], image_map.get(name)))
+            inputs.append(TaskInput(name, data_map[name], image_map.get(name),
+                                    option_map.get(name, {})))
         config = RunConfig(
             model=adapter, location=location, model_args=parse_model_args(model_arg or []),
             tasks=inputs, limit=limit, batch_size=batch_size, device=device, dtype=dtype,
