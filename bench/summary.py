@@ -108,7 +108,7 @@ def scores_table(scores: Mapping[str, Any], title: str) -> Table:
     for task, entry in scores.get("tasks", {}).items():
         for protocol, metrics in entry.get("protocols", {}).items():
             for metric, value in metrics.items():
-                if isinstance(value, (dict, bool)):
+                if isinstance(value, dict | bool | str) or value is None:
                     continue
                 shown = str(value) if isinstance(value, int) else f"{100 * float(value):.2f}"
                 table.add_row(task, protocol, metric, shown, str(entry["scored"]),
