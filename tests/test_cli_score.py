@@ -175,3 +175,25 @@ def test_console_script_and_list() -> None:
     bad = subprocess.run([str(exe), "list", "nothing"], capture_output=True, text=True,
                          timeout=60)
     assert bad.returncode == 2
+
+
+def test_scoring_imports_neither_torch_nor_transformers() -> None:
+    """The light core: scoring a comprehension task loads no deep-learning stack."""
+    root = Path(__file__).resolve().parent.parent / "examples" / "docvqa"
+    code = (
+        "import sys\n"
+        "from harmonybench.cli import main\n"
+        "try:\n"
+        f"    main(['score', '--task', 'docvqa', '--data', {str(root / 'val_v1.0.json')!r},\n"
+        f"          '--predictions', {str(root / 'predictions.json')!r}, '--json',\n"
+        "          '--protocol', 'anls', '--protocol', 'contains'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "heavy = [m for m in ('torch', 'transformers', 'diffusers', 'cv2', 'shapely')\n"
+        "         if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["scores"]["anls"]["anls"] > 0.8

@@ -44,7 +44,7 @@ def protocol_lines() -> list[str]:
         try:
             cls = PROTOCOLS.load(name)
         except RegistryError as exc:
-            lines.append(_line(name, f"(unavailable: {exc})"))
+            lines.append(_line(name, f"(unavailable: {exc}; install harmonybench[all])"))
             continue
         lines.append(_line(name, f"{cls.summary} [metric {cls.metric}]"))
     return lines
@@ -57,7 +57,7 @@ def model_lines() -> list[str]:
         try:
             cls = MODELS.load(name)
         except RegistryError as exc:
-            lines.append(_line(name, f"(unavailable: {exc}; install harmonybench[models])"))
+            lines.append(_line(name, f"(unavailable: {exc}; install harmonybench[all])"))
             continue
         summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
         kinds = ", ".join(sorted(cls.kinds))
