@@ -81,6 +81,8 @@ MODELS: Registry[Any] = Registry(
         ("textmonkey", "harmonybench.models.monkey:TextMonkeyModel"),
         ("textharmony", "harmonybench.models.textharmony:TextHarmonyModel"),
         ("null", "harmonybench.models.null:NullModel"),
+        ("ocr-qa", "harmonybench.models.ocr_qa:OCRQuestionAnswering"),
+        ("compose", "harmonybench.models.compose:ComposedModel"),
         ("rapidocr", "harmonybench.models.rapidocr_engine:RapidOCRModel"),
         ("tesseract", "harmonybench.models.tesseract_engine:TesseractModel"),
         ("replay", "harmonybench.models.replay:ReplayModel"),

@@ -42,7 +42,8 @@ def summarize_task(
         the scored samples.
     """
     by_id: Mapping[str, Record] = {r.sample_id: r for r in records}
-    unknown = [r.sample_id for r in records if r.sample_id not in {s.id for s in samples}]
+    known = {s.id for s in samples}
+    unknown = [r.sample_id for r in records if r.sample_id not in known]
     if unknown:
         log.warning("%s: %d journaled samples are not in the data (first: %s)",
                     task.name, len(unknown), unknown[0])

@@ -10,7 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from harmonybench.model import GenerationContext, ModelAdapter, ModelArgError
+from harmonybench.model import (
+    GenerationContext,
+    ModelAdapter,
+    ModelArgError,
+    unsupported_outputs,
+)
 from harmonybench.schema import TEXT_OUT_KINDS, Output, Request, RequestKind
 
 
@@ -33,9 +38,10 @@ class NullModel(ModelAdapter):
             raise ModelArgError(f"null: --model-arg echo={self.echo!r}: only 'question'")
 
     def generate(self, requests: Sequence[Request], context: GenerationContext) -> list[Output]:
-        """One output per request, in order."""
+        """One output per request, in order; image-out kinds are unsupported."""
         return [
             Output(sample_id=r.sample_id,
                    text=(r.question or "") if self.echo == "question" else self.text)
+            if self.supports(r.kind) else unsupported_outputs([r], self.name)[0]
             for r in requests
         ]

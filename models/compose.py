@@ -1,0 +1,98 @@
+"""``compose``: a text-out model and an image-out model glued into one pipeline system.
+
+The natural baseline a unified model must beat: two specialists behind one interface. Text
+requests (vqa, recognition, grounding, detection, spotting) go to the ``text`` adapter, image
+requests (t2i, edit) to the ``image`` adapter::
+
+    --model compose --model-arg text=rapidocr --model-arg image=render
+    --model-arg text.engine=tesseract      # KEY=VALUE for the text adapter (prefix "text.")
+    --model-arg text=hf-vlm:/ckpt --model-arg image=diffusers:/sd --model-arg image.guidance_scale=9
+
+Each part is built from the registry exactly as ``--model`` would build it (``ADAPTER[:LOCATION]``
+plus its prefixed args); the spec records both, so runs of different pairs never share a run id.
+The prompt family is the text adapter's (image tasks render their own family-independent
+prompts unless the image adapter asks for one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from harmonybench.model import GenerationContext, ModelAdapter, ModelArgError, unsupported_outputs
+from harmonybench.registries import MODELS
+from harmonybench.schema import IMAGE_OUT_KINDS, REQUEST_KINDS, Output, Request, RequestKind
+
+
+def _build(role: str, target: str, args: dict[str, str], device: str | None,
+           dtype: str | None) -> ModelAdapter:
+    adapter, _, location = target.partition(":")
+    if adapter == "compose":
+        raise ModelArgError("compose: a part cannot itself be compose")
+    cls = MODELS.load(adapter)
+    part: ModelAdapter = cls(location or None, device=device, dtype=dtype, **args)
+    return part
+
+
+class ComposedModel(ModelAdapter):
+    """A text-out specialist and an image-out specialist as one system."""
+
+    name: ClassVar[str] = "compose"
+    kinds: ClassVar[frozenset[RequestKind]] = frozenset(REQUEST_KINDS)
+
+    def __init__(self, location: str | None = None, *, device: str | None = None,
+                 dtype: str | None = None, **args: str) -> None:
+        super().__init__(location, device=device, dtype=dtype, **args)
+        if location:
+            raise ModelArgError("compose takes no location; give --model-arg text=... and "
+                                "--model-arg image=...")
+        unknown = [k for k in args if k not in {"text", "image"}
+                   and not k.startswith(("text.", "image."))]
+        if unknown:
+            raise ModelArgError(f"compose: unknown --model-arg {', '.join(sorted(unknown))} "
+                                "(known: text, image, text.KEY, image.KEY)")
+        if "text" not in args or "image" not in args:
+            raise ModelArgError("compose needs both --model-arg text=ADAPTER[:LOCATION] and "
+                                "--model-arg image=ADAPTER[:LOCATION]")
+        parts = {}
+        for role in ("text", "image"):
+            sub = {k[len(role) + 1:]: v for k, v in args.items() if k.startswith(f"{role}.")}
+            parts[role] = _build(role, args[role], sub, device, dtype)
+        self.text_model, self.image_model = parts["text"], parts["image"]
+        self.family = self.text_model.family
+
+    def route(self, request: Request) -> ModelAdapter:
+        """The part that serves ``request``'s kind."""
+        return self.image_model if request.kind in IMAGE_OUT_KINDS else self.text_model
+
+    def supports(self, kind: RequestKind) -> bool:
+        """Whether the part that would get ``kind`` serves it."""
+        part = self.image_model if kind in IMAGE_OUT_KINDS else self.text_model
+        return part.supports(kind)
+
+    def spec(self) -> dict[str, Any]:
+        """Both parts' specs."""
+        return {"adapter": self.name, "location": None, "dtype": self.dtype,
+                "text": self.text_model.spec(), "image": self.image_model.spec(),
+                "args": dict(sorted(self.args.items()))}
+
+    def generate(self, requests: Sequence[Request], context: GenerationContext) -> list[Output]:
+        """Each request answered by its part, in the original order."""
+        by_part: dict[int, list[int]] = {}
+        parts = [self.route(r) for r in requests]
+        outputs: dict[int, Output] = {}
+        for i, part in enumerate(parts):
+            if part.supports(requests[i].kind):
+                by_part.setdefault(id(part), []).append(i)
+            else:
+                outputs[i] = unsupported_outputs([requests[i]], part.name)[0]
+        for indices in by_part.values():
+            part = parts[indices[0]]
+            answered = part.generate([requests[i] for i in indices], context)
+            outputs.update(zip(indices, answered, strict=True))
+        return [outputs[i] for i in range(len(requests))]
+
+    def close(self) -> None:
+        """Close both parts."""
+        self.text_model.close()
+        self.image_model.close()
