@@ -18,7 +18,9 @@ against what plain OCR already gets:
    ties broken by length and reading order.
 
 An empty reading answers ``""``. The rule, its thresholds and the engine's identity are in
-``spec()``.
+``spec()``. Requests of the other text-out kinds (recognition, and grounding/detection/spotting
+where the engine serves them) are passed to the engine itself, so that ``ocr-qa`` is a whole
+OCR system on every text-out task.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from harmonybench.model import (
     unsupported_outputs,
 )
 from harmonybench.models.ocr import OCREngineModel, OCRLine, check_args, reading_order
-from harmonybench.schema import Output, Request, RequestKind
+from harmonybench.schema import TEXT_OUT_KINDS, Output, Request, RequestKind
 
 WH_WORDS = frozenset(
     "what which who whom whose where when how is are was were the a an of in on to for this "
@@ -109,7 +111,8 @@ class OCRQuestionAnswering(ModelAdapter):
     """Answers VQA questions from OCR output alone (the OCR-only baseline)."""
 
     name: ClassVar[str] = "ocr-qa"
-    kinds: ClassVar[frozenset[RequestKind]] = frozenset({"vqa"})
+    kinds: ClassVar[frozenset[RequestKind]] = TEXT_OUT_KINDS
+    """VQA here; the other text-out kinds as far as the engine serves them (``supports``)."""
 
     def __init__(self, location: str | None = None, *, device: str | None = None,
                  dtype: str | None = None, **args: str) -> None:
@@ -120,36 +123,48 @@ class OCRQuestionAnswering(ModelAdapter):
         self.key_threshold = float(parse_number("key_threshold",
                                                 args.get("key_threshold", "70")))
         engine = args.get("engine", "rapidocr")
+        # Two configurations of one engine: a page reader (text detection on) for questions
+        # about whole images, and the engine's own defaults for the other text-out kinds.
+        self.page_reader: OCREngineModel
         self.engine: OCREngineModel
         if engine == "rapidocr":
             from harmonybench.models.rapidocr_engine import RapidOCRModel
 
-            self.engine = RapidOCRModel(use_det="true")
+            self.page_reader, self.engine = RapidOCRModel(use_det="true"), RapidOCRModel()
         elif engine == "tesseract":
             from harmonybench.models.tesseract_engine import TesseractModel
 
-            self.engine = TesseractModel(psm="3")
+            self.page_reader, self.engine = TesseractModel(psm="3"), TesseractModel()
         else:
             raise ModelArgError(f"ocr-qa: --model-arg engine={engine!r}: rapidocr or tesseract")
 
     def spec(self) -> dict[str, Any]:
         """The rule's settings and the engine's identity."""
         return {**super().spec(), "rule": "key-value > typed > prominent",
-                "key_threshold": self.key_threshold, "engine": self.engine.engine_spec()}
+                "key_threshold": self.key_threshold,
+                "page_reader": self.page_reader.engine_spec(),
+                "engine": self.engine.engine_spec()}
+
+    def supports(self, kind: RequestKind) -> bool:
+        """VQA, and whatever the engine serves."""
+        return kind == "vqa" or self.engine.supports(kind)
 
     def generate(self, requests: Sequence[Request], context: GenerationContext) -> list[Output]:
-        """One answer per VQA request; other kinds are unsupported."""
+        """One answer per request: VQA by the rule, other kinds by the engine."""
         outputs: list[Output] = []
         for request in requests:
-            if request.kind not in self.kinds:
-                outputs.extend(unsupported_outputs([request], self.name))
+            if request.kind != "vqa":
+                if self.engine.supports(request.kind):
+                    outputs.extend(self.engine.generate([request], context))
+                else:
+                    outputs.extend(unsupported_outputs([request], self.name))
                 continue
             if len(request.images) != 1:
                 outputs.append(Output(sample_id=request.sample_id,
                                       error=f"ocr-qa reads one image, got {len(request.images)}"))
                 continue
             try:
-                lines = self.engine.read(request.images[0].open())
+                lines = self.page_reader.read(request.images[0].open())
             except Exception as exc:
                 outputs.append(Output(sample_id=request.sample_id,
                                       error=f"{type(exc).__name__}: {exc}"))

@@ -59,10 +59,13 @@ def test_reads_a_rendered_receipt(tmp_path: Path) -> None:
                                 size=28, margin=12), tmp_path / "receipt.png")
     model = OCRQuestionAnswering()
     ctx = GenerationContext(image_dir=tmp_path)
-    out = model.generate([_request("vqa", page), _request("t2i", page)], ctx)
+    word = save_png(render_text("CENTRE", size=32, margin=4), tmp_path / "word.png")
+    out = model.generate([_request("vqa", page), _request("t2i", page),
+                          _request("recognition", word)], ctx)
     assert out[0].text is not None and out[0].text.replace(" ", "") == "INV-0117"
     assert out[0].metadata["rule"] == "key-value"
-    assert out[1].unsupported
+    assert out[1].unsupported and not model.supports("t2i")
+    assert out[2].text == "CENTRE", "recognition goes to the engine"
     assert model.spec()["engine"]["name"] == "rapidocr"
 
 
