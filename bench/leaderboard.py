@@ -492,6 +492,13 @@ def main_metrics(models: Sequence[ModelScores],
     return result
 
 
+STATISTICS: frozenset[str] = frozenset(
+    {"matched", "gt_care", "det_care", "lines", "images", "invalid_polygons"}
+)
+"""Sufficient statistics protocols journal to recompute their numbers (detection match
+counts, line and image counts): kept in ``scores.json``, not shown as columns."""
+
+
 def _metric_columns(models: Sequence[ModelScores], task: str, modality: Modality,
                     main: tuple[str, str | None], default_only: bool) -> list[Column]:
     seen: dict[tuple[str, str], object] = {}
@@ -501,7 +508,8 @@ def _metric_columns(models: Sequence[ModelScores], task: str, modality: Modality
             continue
         for protocol, metrics in scores.protocols.items():
             for metric, value in metrics.items():
-                seen.setdefault((protocol, metric), value)
+                if metric not in STATISTICS:
+                    seen.setdefault((protocol, metric), value)
     protocol_main, metric_main = main
 
     def order(item: tuple[str, str]) -> tuple[int, str, int]:
