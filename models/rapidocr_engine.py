@@ -1,4 +1,6 @@
-"""``rapidocr``: PP-OCR through RapidOCR 3.x (ONNX Runtime, CPU), a text-recognition specialist.
+"""``rapidocr``: PP-OCR through RapidOCR 3.x (ONNX Runtime, CPU), a text-recognition specialist
+serving ``recognition``, ``grounding``, ``detection`` and ``spotting`` requests (see
+:mod:`harmonybench.models.ocr` for what each answers; the region kinds answer in pixels).
 
 RapidOCR 3.x ships its default models in the wheel (PP-OCRv6 small detector and recogniser,
 the PP-OCR mobile v2.0 orientation classifier), and only that default configuration works
@@ -17,7 +19,17 @@ Runtime version and the model keys RapidOCR resolves its configuration to.
   recognition score is below it. RapidOCR applies it only with the detector, so with
   ``use_det=false`` the recogniser's text is kept whatever its score.
 - ``box_thresh`` (default ``0.5``) and ``unclip_ratio`` (default ``1.6``): the detector's
-  box score threshold and box expansion (RapidOCR's ``Det`` settings; used with ``use_det``).
+  box score threshold and box expansion (RapidOCR's ``Det`` settings; used with ``use_det``
+  and for the region kinds).
+- ``level`` and ``match_threshold``: see :mod:`harmonybench.models.ocr`.
+
+Grounding, detection and spotting requests always run the detector (``use_det`` is the
+recognition setting) with ``return_word_box=True``: RapidOCR then cuts each detected line
+into word boxes from the recogniser's character positions (for Latin text, one box per
+space-separated word). A line without word boxes has its words cut proportionally
+(:func:`~harmonybench.models.ocr.split_words`). Every call passes ``use_det`` and
+``return_word_box`` explicitly, because RapidOCR keeps per-call settings for the calls that
+follow.
 """
 
 from __future__ import annotations
@@ -28,18 +40,22 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from harmonybench.model import ModelArgError, parse_bool, parse_number
 from harmonybench.models.ocr import (
+    PERCEPTION_ARGS,
     EngineUnavailableError,
     OCREngineModel,
     OCRLine,
+    Page,
     box_polygon,
     check_args,
+    split_words,
 )
 
 if TYPE_CHECKING:
     from PIL import Image
 
 _INSTALL = "pip install 'rapidocr>=3,<4' onnxruntime  (or: pip install 'harmonybench[models]')"
-_ARGS: tuple[str, ...] = ("use_det", "use_cls", "text_score", "box_thresh", "unclip_ratio")
+_ARGS: tuple[str, ...] = ("use_det", "use_cls", "text_score", "box_thresh", "unclip_ratio",
+                          *PERCEPTION_ARGS)
 
 
 def _package_version(name: str) -> str | None:
@@ -61,7 +77,7 @@ def _number(key: str, value: str | None, default: float, *, upper: float | None)
 
 
 class RapidOCRModel(OCREngineModel):
-    """PP-OCR (RapidOCR 3.x, bundled PP-OCRv6 small models) as a recognition specialist."""
+    """PP-OCR (RapidOCR 3.x, bundled PP-OCRv6 small models) as a text-perception specialist."""
 
     name: ClassVar[str] = "rapidocr"
     install_hint: ClassVar[str] = _INSTALL
@@ -116,25 +132,30 @@ class RapidOCRModel(OCREngineModel):
 
     def read(self, image: Image.Image) -> list[OCRLine]:
         """Lines found in ``image`` (one line covering the image when ``use_det`` is off)."""
-        result = self.engine()(image)
-        texts = getattr(result, "txts", None) or ()
-        scores = getattr(result, "scores", None) or ()
-        boxes = getattr(result, "boxes", None)
-        width, height = image.size
-        lines = []
-        for i, text in enumerate(texts):
-            if boxes is not None and len(boxes) == len(texts):
-                polygon = tuple((float(x), float(y)) for x, y in boxes[i])
-            else:
-                polygon = box_polygon(0.0, 0.0, float(width), float(height))
-            score = float(scores[i]) if i < len(scores) else 0.0
-            lines.append(OCRLine(text=str(text), polygon=polygon, confidence=score))
-        return lines
+        result = self.engine()(image, use_det=self.use_det, return_word_box=False)
+        return _lines(result, image)
 
-    def model_keys(self) -> dict[str, str]:
-        """The model RapidOCR resolves each stage it runs to (``det``, ``cls``, ``rec``)."""
+    def read_page(self, image: Image.Image) -> Page:
+        """Lines and word boxes of a whole image, with the detector on."""
+        result = self.engine()(image, use_det=True, return_word_box=True)
+        lines = _lines(result, image)
+        word_results = getattr(result, "word_results", None) or ()
+        words = []
+        for i, line in enumerate(lines):
+            found = _word_boxes(word_results[i]) if len(word_results) == len(lines) else None
+            words.append(tuple(found) if found else tuple(split_words(line)))
+        return Page(lines=tuple(lines), words=tuple(words))
+
+    def model_keys(self, use_det: bool | None = None) -> dict[str, str]:
+        """The model RapidOCR resolves each stage it runs to (``det``, ``cls``, ``rec``).
+
+        Args:
+            use_det: whether the detector runs (default: the ``use_det`` setting, that of
+                recognition requests; the region kinds always run it).
+        """
         cfg = self.engine().cfg
-        stages = [("det", cfg.Det)] if self.use_det else []
+        detector = self.use_det if use_det is None else use_det
+        stages = [("det", cfg.Det)] if detector else []
         stages += [("cls", cfg.Cls)] if self.use_cls else []
         stages.append(("rec", cfg.Rec))
         keys: dict[str, str] = {}
@@ -152,7 +173,8 @@ class RapidOCRModel(OCREngineModel):
         return keys
 
     def engine_spec(self) -> dict[str, Any]:
-        """rapidocr and onnxruntime versions, the models used, and the settings."""
+        """rapidocr and onnxruntime versions, the models used (``models`` for recognition,
+        ``page_models`` for the region kinds), and the settings."""
         return {
             "name": "rapidocr",
             "version": self.version,
@@ -163,4 +185,40 @@ class RapidOCRModel(OCREngineModel):
             "text_score": self.text_score,
             "box_thresh": self.box_thresh,
             "unclip_ratio": self.unclip_ratio,
+            "page_models": self.model_keys(use_det=True),
+            "level": self.level,
+            "match_threshold": self.match_threshold,
         }
+
+
+def _lines(result: Any, image: Image.Image) -> list[OCRLine]:
+    """The lines of a RapidOCR result (one covering the image when it has no boxes)."""
+    texts = getattr(result, "txts", None) or ()
+    scores = getattr(result, "scores", None) or ()
+    boxes = getattr(result, "boxes", None)
+    width, height = image.size
+    lines = []
+    for i, text in enumerate(texts):
+        if boxes is not None and len(boxes) == len(texts):
+            polygon = tuple((float(x), float(y)) for x, y in boxes[i])
+        else:
+            polygon = box_polygon(0.0, 0.0, float(width), float(height))
+        score = float(scores[i]) if i < len(scores) else 0.0
+        lines.append(OCRLine(text=str(text), polygon=polygon, confidence=score))
+    return lines
+
+
+def _word_boxes(entries: Any) -> list[OCRLine] | None:
+    """RapidOCR's ``word_results`` of one line (``((word, score, box), ...)``) as words, or
+    ``None`` when any entry lacks a four-point box."""
+    words = []
+    for entry in entries or ():
+        try:
+            text, score, box = entry
+        except (TypeError, ValueError):
+            return None
+        if box is None or len(box) != 4 or not str(text).strip():
+            return None
+        polygon = tuple((float(x), float(y)) for x, y in box)
+        words.append(OCRLine(text=str(text).strip(), polygon=polygon, confidence=float(score)))
+    return words or None

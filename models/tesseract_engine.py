@@ -1,4 +1,7 @@
-"""``tesseract``: the Tesseract OCR engine (LSTM, 4.x/5.x), a text-recognition specialist.
+"""``tesseract``: the Tesseract OCR engine (LSTM, 4.x/5.x), a text-recognition specialist
+serving ``recognition``, ``grounding``, ``detection`` and ``spotting`` requests (see
+:mod:`harmonybench.models.ocr` for what each answers; the region kinds answer in pixels, with
+Tesseract's own word boxes).
 
 The ``tesseract`` binary is run once per image (``tesseract stdin stdout -l LANG --psm N
 tsv``), with the image passed as PNG on standard input and the word table read from standard
@@ -18,7 +21,12 @@ language, the page segmentation mode and the sha256 of each language's ``.traine
   (several lines), ``3`` full automatic layout analysis (Tesseract's own default, which
   often finds nothing in a tight word crop). ``0`` (orientation detection only, no text) and
   ``2`` (not implemented by Tesseract) are refused.
+- ``page_psm`` (default ``11``, sparse text: find as much text as possible in no particular
+  order, which suits scene images): the page segmentation mode of grounding, detection and
+  spotting requests, which read whole images. ``3`` (automatic layout) suits documents; the
+  same modes are refused as for ``psm``.
 - ``binary`` (default: ``tesseract`` on ``PATH``): the path of the executable.
+- ``level`` and ``match_threshold``: see :mod:`harmonybench.models.ocr`.
 """
 
 from __future__ import annotations
@@ -33,9 +41,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from harmonybench.model import ModelArgError, parse_number
 from harmonybench.models.ocr import (
+    PERCEPTION_ARGS,
     EngineUnavailableError,
     OCREngineModel,
     OCRLine,
+    Page,
     box_polygon,
     check_args,
 )
@@ -46,7 +56,7 @@ if TYPE_CHECKING:
 
 _INSTALL = "install Tesseract (Debian/Ubuntu: apt-get install tesseract-ocr; macOS: brew " \
     "install tesseract) or point --model-arg binary=PATH at it"
-_ARGS: tuple[str, ...] = ("lang", "psm", "binary")
+_ARGS: tuple[str, ...] = ("lang", "psm", "page_psm", "binary", *PERCEPTION_ARGS)
 _REFUSED_PSM = {0: "orientation and script detection only, no text",
                 2: "not implemented by Tesseract"}
 _VERSION = re.compile(r"tesseract\s+v?(\S+)", re.IGNORECASE)
@@ -57,22 +67,25 @@ _WORD_LEVEL = 5
 _TIMEOUT_S = 120
 
 
-def parse_tsv(tsv: str) -> list[OCRLine]:
-    """Lines from Tesseract's TSV output (``tsv`` config), in Tesseract's order.
+def parse_tsv_page(tsv: str) -> Page:
+    """Lines and their words from Tesseract's TSV output (``tsv`` config), in Tesseract's
+    order.
 
     Word rows (level 5) with a non-empty text are grouped by ``(page_num, block_num,
-    par_num, line_num)``; empty words (Tesseract's confidence -1 rows) are dropped.
+    par_num, line_num)``; empty words (Tesseract's confidence -1 rows) are dropped. A word's
+    polygon is its box; a line's is the box around its words and its confidence the mean of
+    its words' (Tesseract's 0-100 divided by 100, negative values counted as 0).
 
     Raises:
         ValueError: the header or a row does not have Tesseract's TSV columns.
     """
     rows = tsv.splitlines()
     if not rows:
-        return []
+        return Page()
     header = tuple(rows[0].split("\t"))
     if header != _TSV_COLUMNS:
         raise ValueError(f"unexpected tesseract TSV header {rows[0]!r}")
-    groups: dict[tuple[int, int, int, int], list[tuple[str, float, tuple[int, ...]]]] = {}
+    groups: dict[tuple[int, int, int, int], list[OCRLine]] = {}
     for row in rows[1:]:
         if not row.strip():
             continue
@@ -83,21 +96,42 @@ def parse_tsv(tsv: str) -> list[OCRLine]:
         if int(cells[0]) != _WORD_LEVEL or not text.strip():
             continue
         key = (int(cells[1]), int(cells[2]), int(cells[3]), int(cells[4]))
-        box = tuple(int(c) for c in cells[6:10])
-        groups.setdefault(key, []).append((text.strip(), float(cells[10]), box))
+        left, top, width, height = (float(c) for c in cells[6:10])
+        confidence = min(1.0, max(0.0, float(cells[10])) / 100.0)
+        groups.setdefault(key, []).append(OCRLine(
+            text=text.strip(), polygon=box_polygon(left, top, left + width, top + height),
+            confidence=confidence,
+        ))
     lines = []
     for words in groups.values():
-        left = min(b[0] for _, _, b in words)
-        top = min(b[1] for _, _, b in words)
-        right = max(b[0] + b[2] for _, _, b in words)
-        bottom = max(b[1] + b[3] for _, _, b in words)
-        confidence = sum(max(0.0, c) for _, c, _ in words) / len(words) / 100.0
+        right = max(x for w in words for x, _ in w.polygon)
         lines.append(OCRLine(
-            text=" ".join(w for w, _, _ in words),
-            polygon=box_polygon(float(left), float(top), float(right), float(bottom)),
-            confidence=min(1.0, confidence),
+            text=" ".join(w.text for w in words),
+            polygon=box_polygon(min(w.left for w in words), min(w.top for w in words), right,
+                                max(w.bottom for w in words)),
+            confidence=sum(w.confidence for w in words) / len(words),
         ))
-    return lines
+    return Page(lines=tuple(lines), words=tuple(tuple(words) for words in groups.values()))
+
+
+def parse_tsv(tsv: str) -> list[OCRLine]:
+    """The lines of :func:`parse_tsv_page`.
+
+    Raises:
+        ValueError: the header or a row does not have Tesseract's TSV columns.
+    """
+    return list(parse_tsv_page(tsv).lines)
+
+
+def _parse_psm(key: str, value: str) -> int:
+    """A page segmentation mode from 1 to 13 other than 2 (see the module docstring)."""
+    psm = parse_number(key, value)
+    if not isinstance(psm, int) or not 0 <= psm <= 13:
+        raise ModelArgError(f"--model-arg {key}={psm!r}: expected an integer from 0 to 13")
+    if psm in _REFUSED_PSM:
+        raise ModelArgError(f"--model-arg {key}={psm}: {_REFUSED_PSM[psm]}; use 7 (one line), "
+                            "8 (one word), 6 (a block), 11 (sparse text) or 3 (automatic)")
+    return psm
 
 
 def _run(command: Sequence[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -106,7 +140,7 @@ def _run(command: Sequence[str], stdin: bytes | None = None) -> subprocess.Compl
 
 
 class TesseractModel(OCREngineModel):
-    """Tesseract (the installed binary, LSTM models) as a recognition specialist."""
+    """Tesseract (the installed binary, LSTM models) as a text-perception specialist."""
 
     name: ClassVar[str] = "tesseract"
     install_hint: ClassVar[str] = _INSTALL
@@ -125,13 +159,8 @@ class TesseractModel(OCREngineModel):
         if not self.lang or any(not part for part in self.lang.split("+")):
             raise ModelArgError(f"--model-arg lang={self.lang!r}: expected names like eng or "
                                 "eng+deu")
-        psm = parse_number("psm", args.get("psm", "7"))
-        if not isinstance(psm, int) or not 0 <= psm <= 13:
-            raise ModelArgError(f"--model-arg psm={psm!r}: expected an integer from 0 to 13")
-        if psm in _REFUSED_PSM:
-            raise ModelArgError(f"--model-arg psm={psm}: {_REFUSED_PSM[psm]}; use 7 (one line), "
-                                "8 (one word), 6 (a block) or 3 (automatic)")
-        self.psm = psm
+        self.psm = _parse_psm("psm", args.get("psm", "7"))
+        self.page_psm = _parse_psm("page_psm", args.get("page_psm", "11"))
         self.binary = self._find_binary(args.get("binary"))
         self.version = self._version()
         self._check_languages()
@@ -192,18 +221,26 @@ class TesseractModel(OCREngineModel):
                 + " ".join(f"tesseract-ocr-{m.lower().replace('_', '-')}" for m in missing)
             )
 
-    def read(self, image: Image.Image) -> list[OCRLine]:
-        """Lines Tesseract finds in ``image`` with the configured ``psm`` and ``lang``."""
+    def _tsv(self, image: Image.Image, psm: int) -> str:
         buffer = io.BytesIO()
         image.save(buffer, format="PNG")
-        done = _run([self.binary, "stdin", "stdout", "-l", self.lang, "--psm", str(self.psm),
+        done = _run([self.binary, "stdin", "stdout", "-l", self.lang, "--psm", str(psm),
                      "tsv"], stdin=buffer.getvalue())
         if done.returncode != 0:
             message = done.stderr.decode("utf-8", "replace").strip()
             raise RuntimeError(f"tesseract exited with status {done.returncode}: {message}")
-        return parse_tsv(done.stdout.decode("utf-8", "replace"))
+        return done.stdout.decode("utf-8", "replace")
+
+    def read(self, image: Image.Image) -> list[OCRLine]:
+        """Lines Tesseract finds in ``image`` with the configured ``psm`` and ``lang``."""
+        return parse_tsv(self._tsv(image, self.psm))
+
+    def read_page(self, image: Image.Image) -> Page:
+        """Lines and word boxes of a whole image, with ``page_psm``."""
+        return parse_tsv_page(self._tsv(image, self.page_psm))
 
     def engine_spec(self) -> dict[str, Any]:
-        """The tesseract version, language and page segmentation mode."""
+        """The tesseract version, language, page segmentation modes and settings."""
         return {"name": "tesseract", "version": self.version, "lang": self.lang,
-                "psm": self.psm, "traineddata": self.traineddata()}
+                "psm": self.psm, "page_psm": self.page_psm, "traineddata": self.traineddata(),
+                "level": self.level, "match_threshold": self.match_threshold}

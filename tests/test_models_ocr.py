@@ -1,5 +1,6 @@
-"""The OCR-engine adapters: reading order, request handling, Tesseract and RapidOCR on
-rendered text (``tests/render.py``), specs and errors."""
+"""The OCR-engine adapters: reading order, request handling (recognition, grounding, detection,
+spotting), word boxes and fuzzy matching, Tesseract and RapidOCR on rendered text
+(``tests/render.py``, ``tests/perceptiondata.py``), specs and errors."""
 
 from __future__ import annotations
 
@@ -10,21 +11,32 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+import perceptiondata as pdata
 import pytest
-from PIL import ImageOps
+from PIL import Image, ImageOps
 from rapidfuzz.distance import Levenshtein
 from render import font_path, place_lines, render_text, save_png
 
+from harmonybench.metrics.coords import parse_shapes
+from harmonybench.metrics.geometry import box_iou
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models.ocr import (
     EngineUnavailableError,
     OCREngineModel,
     OCRLine,
+    Page,
     box_polygon,
+    detection_text,
+    find_text,
     join_lines,
+    page_from_lines,
+    polygon_text,
+    query_word,
     reading_order,
+    split_words,
+    spotting_text,
 )
-from harmonybench.models.tesseract_engine import TesseractModel, parse_tsv
+from harmonybench.models.tesseract_engine import TesseractModel, parse_tsv, parse_tsv_page
 from harmonybench.schema import ImageRef, Output, Request, RequestKind
 
 HAS_TESSERACT = shutil.which("tesseract") is not None
@@ -163,7 +175,7 @@ def test_base_adapter_answers_each_request(tmp_path: Path) -> None:
     assert outs[5].error == "scripted failed: RuntimeError: too narrow"
     assert not any(o.unsupported for o in outs[2:])
     assert model.spec()["engine"] == {"name": "scripted", "version": "1"}
-    assert model.kinds == frozenset({"recognition"})
+    assert model.kinds == frozenset({"recognition", "grounding", "detection", "spotting"})
     with pytest.raises(ModelArgError, match="takes no location"):
         ScriptedEngine("some/path")
 
@@ -200,8 +212,10 @@ def test_tesseract_spec_and_unsupported_kinds(tmp_path: Path) -> None:
     assert engine["name"] == "tesseract" and engine["lang"] == "eng" and engine["psm"] == 7
     assert re.match(r"^\d+\.\d+", engine["version"]), engine
     assert re.fullmatch(r"[0-9a-f]{16}", engine["traineddata"]["eng"]), engine
-    outs = generate(model, [request("g", [png(tmp_path, "x")], kind="grounding")])
-    assert outs[0].unsupported
+    assert engine["page_psm"] == 11 and engine["level"] == "word"
+    outs = generate(model, [request("g", [png(tmp_path, "x")], kind="vqa"),
+                            request("t", [png(tmp_path, "x")], kind="t2i")])
+    assert all(o.unsupported for o in outs)
 
 
 @needs_tesseract
@@ -216,6 +230,12 @@ def test_tesseract_arguments_are_checked() -> None:
         TesseractModel(lang="eng+")
     with pytest.raises(EngineUnavailableError, match="apt-get install tesseract-ocr-xyz-test"):
         TesseractModel(lang="eng+xyz_test")
+    with pytest.raises(ModelArgError, match="page_psm=2: not implemented"):
+        TesseractModel(page_psm="2")
+    with pytest.raises(ModelArgError, match="level='page'"):
+        TesseractModel(level="page")
+    with pytest.raises(ModelArgError, match="match_threshold='101'"):
+        TesseractModel(match_threshold="101")
 
 
 def test_tesseract_missing_binary_says_what_to_install() -> None:
@@ -266,7 +286,9 @@ def test_rapidocr_spec_and_unsupported_kinds(tmp_path: Path, rapid: Any) -> None
     assert set(engine["models"]) == {"cls", "rec"}, "no detector with use_det=false"
     assert "PP-OCR" in engine["models"]["rec"]
     assert engine["use_det"] is False and engine["use_cls"] is True
-    outs = generate(rapid, [request("s", [png(tmp_path, "x")], kind="spotting"),
+    assert set(engine["page_models"]) == {"det", "cls", "rec"}, "pages run the detector"
+    assert engine["match_threshold"] == 70.0
+    outs = generate(rapid, [request("e", [png(tmp_path, "x")], kind="edit"),
                             request("v", [png(tmp_path, "x")], kind="vqa")])
     assert all(o.unsupported for o in outs)
 
@@ -287,3 +309,178 @@ def test_rapidocr_arguments_and_missing_package(monkeypatch: pytest.MonkeyPatch)
                         lambda name, *a: None if name == "rapidocr" else real(name, *a))
     with pytest.raises(EngineUnavailableError, match=r"pip install 'rapidocr>=3,<4'"):
         RapidOCRModel()
+
+
+# ----------------------------------------------------------------------------- region kinds
+
+
+def region_request(sample_id: str, image: ImageRef, kind: RequestKind,
+                   word: str | None = None, question: str | None = None) -> Request:
+    metadata = {"word": word} if word is not None else {}
+    return Request(sample_id=sample_id, task="t", kind=kind, prompt=question or "locate",
+                   template_id="t/default@1", template_hash="h", question=question,
+                   images=(image,), metadata=metadata)
+
+
+def test_split_words_cuts_quadrilaterals_by_character_positions() -> None:
+    whole = OCRLine("ab cd", ((0.0, 0.0), (50.0, 0.0), (50.0, 10.0), (0.0, 10.0)), 0.8)
+    first, second = split_words(whole)
+    assert first.text == "ab" and first.polygon == ((0, 0), (20, 0), (20, 10), (0, 10))
+    assert second.text == "cd" and second.polygon == ((30, 0), (50, 0), (50, 10), (30, 10))
+    assert second.confidence == 0.8
+    slanted = OCRLine("x yy", ((0.0, 0.0), (40.0, 8.0), (40.0, 18.0), (0.0, 10.0)), 1.0)
+    assert split_words(slanted)[1].polygon == ((20, 4), (40, 8), (40, 18), (20, 14))
+    pentagon = OCRLine("a b", ((0.0, 0.0), (30.0, 0.0), (30.0, 6.0), (15.0, 9.0),
+                               (0.0, 6.0)), 1.0)
+    assert split_words(pentagon)[0].polygon == ((0, 0), (10, 0), (10, 9), (0, 9))
+    assert split_words(OCRLine("  one ", whole.polygon, 1.0))[0].text == "one"
+    assert split_words(OCRLine("   ", whole.polygon, 1.0)) == []
+
+
+def test_find_text_words_runs_and_lines() -> None:
+    page = page_from_lines([
+        line("Invoice 2024", 0, 0, 120, 20, 0.9),
+        line("TOTAL: 42.50", 0, 40, 120, 60, 0.95),
+        line("2024", 200, 0, 240, 20, 0.99),
+    ])
+    exact = find_text(page, "Invoice", 70)
+    assert exact is not None and exact.region.text == "Invoice" and exact.score == 100
+    assert exact.region.polygon == ((0, 0), (70, 0), (70, 20), (0, 20))
+    # punctuation and case do not count; the more confident of two equal matches wins
+    assert find_text(page, "total", 70).region.text == "TOTAL:"  # type: ignore[union-attr]
+    assert find_text(page, "2024", 70).region.left == 200  # type: ignore[union-attr]
+    run = find_text(page, "invoice 2024", 70)
+    assert run is not None and run.score == 100 and run.region.text == "Invoice 2024"
+    assert find_text(page, "Invoise", 70).region.text == "Invoice"  # type: ignore[union-attr]
+    assert find_text(page, "zebra", 70) is None
+    assert find_text(Page(), "Invoice", 0) is None
+
+
+def test_answers_parse_back_in_the_pixel_frame() -> None:
+    regions = [line("it's", 10, 10, 50, 30), line("[06]", 60, 12, 90, 31),
+               OCRLine('say "hi"', ((1.4, 2.6), (9.5, 2.0), (9.0, 8.0), (1.0, 8.0)), 1.0)]
+    assert polygon_text(regions[0].polygon) == "[[10, 10], [50, 10], [50, 30], [10, 30]]"
+    parsed = parse_shapes(detection_text(regions), "pixel")
+    assert parsed.ok and [s.kind for s in parsed.shapes] == ["polygon"] * 3
+    assert parsed.shapes[1].points == ((60, 12), (90, 12), (90, 31), (60, 31))
+    assert parsed.shapes[2].points == ((1, 3), (10, 2), (9, 8), (1, 8))
+    spotted = parse_shapes(spotting_text(regions), "pixel")
+    assert [s.text for s in spotted.shapes] == ["it's", "[06]", 'say "hi"']
+    assert spotted.shapes[0].points == parsed.shapes[0].points
+    assert not parse_shapes(detection_text([]), "pixel").ok
+    assert parse_shapes("", "pixel").reason == "empty output"
+
+
+def test_query_word_from_metadata_or_question() -> None:
+    ref = ImageRef(path="x.png")
+    assert query_word(region_request("a", ref, "grounding", word="EXIT")) == "EXIT"
+    asked = region_request("b", ref, "grounding", question='Where is "New York" in this image?')
+    assert query_word(asked) == "New York"
+    assert query_word(region_request("c", ref, "grounding", question="Where?")) is None
+
+
+class PageEngine(ScriptedEngine):
+    """Reads every image as the same two lines, counting the pages it reads."""
+
+    name: ClassVar[str] = "page-engine"
+
+    def __init__(self, **args: str) -> None:
+        super().__init__(**args)
+        self.reads = 0
+
+    def read(self, image: Any) -> list[OCRLine]:
+        self.reads += 1
+        if image.size[0] < 5:
+            raise RuntimeError("too narrow")
+        return [line("Invoice 2024", 10, 10, 130, 30, 0.9), line("hello", 200, 12, 250, 32)]
+
+
+def test_region_kinds_answer_in_pixels_and_read_each_image_once(tmp_path: Path) -> None:
+    wide = tmp_path / "wide.png"
+    Image.new("RGB", (300, 60), "white").save(wide)
+    other = tmp_path / "other.png"
+    Image.new("RGB", (300, 60), "white").save(other)
+    narrow = tmp_path / "narrow.png"
+    Image.new("RGB", (2, 10), "white").save(narrow)
+    ref, ref2 = ImageRef(path=str(wide)), ImageRef(path=str(other))
+    model = PageEngine()
+    outs = generate(model, [
+        region_request("g1", ref, "grounding", word="2024"),
+        region_request("g2", ref, "grounding", question='Where is "HELLO" in this image?'),
+        region_request("g3", ref, "grounding", word="absent"),
+        region_request("d", ref2, "detection"),
+        region_request("s", ref2, "spotting"),
+        region_request("none", ref, "grounding", question="Where is it?"),
+        region_request("missing", ImageRef(path=str(tmp_path / "no.png")), "detection"),
+        region_request("fails", ImageRef(path=str(narrow)), "spotting"),
+    ])
+    assert model.reads == 3, "one page per image and batch"
+    assert outs[0].text == "[[90, 10], [130, 10], [130, 30], [90, 30]]"
+    assert outs[0].metadata == {"frame": "pixel", "ocr_lines": 2, "ocr_words": 3,
+                                "match": "2024", "match_score": 100.0}
+    assert outs[1].text == "[[200, 12], [250, 12], [250, 32], [200, 32]]"
+    assert outs[2].ok and outs[2].text == "" and outs[2].metadata["match"] is None
+    assert outs[3].text == ("[[[10, 10], [80, 10], [80, 30], [10, 30]], [[90, 10], [130, 10], "
+                            "[130, 30], [90, 30]], [[200, 12], [250, 12], [250, 32], "
+                            "[200, 32]]]")
+    assert outs[3].metadata["level"] == "word"
+    assert outs[4].text == ("['[[10, 10], [80, 10], [80, 30], [10, 30]] Invoice', '[[90, 10], "
+                            "[130, 10], [130, 30], [90, 30]] 2024', '[[200, 12], [250, 12], "
+                            "[250, 32], [200, 32]] hello']")
+    assert "names no word" in (outs[5].error or "")
+    assert "cannot open image" in (outs[6].error or "")
+    assert outs[7].error == "page-engine failed: RuntimeError: too narrow"
+    lines = generate(PageEngine(level="line"), [region_request("d", ref, "detection")])[0]
+    assert lines.text == ("[[[10, 10], [130, 10], [130, 30], [10, 30]], [[200, 12], [250, 12], "
+                          "[250, 32], [200, 32]]]")
+    strict = generate(PageEngine(match_threshold="100"),
+                      [region_request("g", ref, "grounding", word="Invoic")])[0]
+    assert strict.text == "" and strict.metadata["match"] is None
+
+
+def test_parse_tsv_page_keeps_word_boxes() -> None:
+    tsv = "\n".join([
+        "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight"
+        "\tconf\ttext",
+        "5\t1\t1\t1\t1\t1\t13\t12\t53\t21\t96.0\tfirst",
+        "5\t1\t1\t1\t1\t2\t79\t14\t46\t19\t94.0\tline",
+        "5\t1\t2\t1\t1\t1\t13\t59\t96\t21\t-1\tnoisy",
+    ])
+    page = parse_tsv_page(tsv)
+    assert [ln.text for ln in page.lines] == ["first line", "noisy"]
+    assert [[w.text for w in ws] for ws in page.words] == [["first", "line"], ["noisy"]]
+    assert page.words[0][1].polygon == ((79, 14), (125, 14), (125, 33), (79, 33))
+    assert page.words[1][0].confidence == 0.0
+    assert [w.text for w in page.regions("word")] == ["first", "line", "noisy"]
+
+
+def _scene_request(tmp_path: Path, kind: RequestKind, word: str | None = None) -> Request:
+    path = tmp_path / "scene.png"
+    if not path.exists():
+        pdata.render_scene(pdata.SCENES[0]).save(path)
+    return region_request(word or kind, ImageRef(path=str(path)), kind, word=word)
+
+
+def _check_scene(model: OCREngineModel, tmp_path: Path) -> None:
+    truth = {w.text: w.box for w in pdata.scene_words(pdata.SCENES[0])}
+    queries = [_scene_request(tmp_path, "grounding", w) for w in truth]
+    outs = generate(model, [*queries, _scene_request(tmp_path, "spotting")])
+    for out, (word, box) in zip(outs, truth.items(), strict=False):
+        shape = parse_shapes(out.text or "", "pixel").first
+        assert shape is not None, (word, out)
+        assert box_iou([shape.box()], [box])[0] > 0.5, (word, out.text, box)
+    spotted = parse_shapes(outs[-1].text or "", "pixel")
+    assert sorted(s.text or "" for s in spotted.shapes) == sorted(truth)
+
+
+@needs_tesseract
+def test_tesseract_grounds_and_spots_rendered_words(tmp_path: Path) -> None:
+    _check_scene(TesseractModel(), tmp_path)
+
+
+@needs_rapidocr
+def test_rapidocr_grounds_and_spots_rendered_words(tmp_path: Path, rapid: Any) -> None:
+    _check_scene(rapid, tmp_path)
+    crop = render_text("CENTRE", size=40, margin=0)
+    lines = rapid.read(crop)  # recognition after a page: the detector is off again
+    assert [ln.polygon for ln in lines] == [box_polygon(0, 0, *map(float, crop.size))]
