@@ -54,6 +54,10 @@ class ModelAdapter(ABC):
     family: str = "default"
     """The prompt family the tasks render for this adapter (``default``, ``monkey`` ...); an
     instance may change it (Monkey's ``variant=textmonkey`` selects the ``textmonkey`` one)."""
+    frame: str | None = None
+    """The coordinate frame the model answers boxes in (``pixel``, ``448``, ``999``, ``1000``,
+    ``norm``), when it is fixed; tasks whose protocols depend on it (grounding, detection)
+    headline the matching protocol variant. ``None``: unknown (the task's default applies)."""
 
     def __init__(
         self,

@@ -27,6 +27,13 @@ TASKS: Registry[type[Task]] = Registry(
         ("chartqa", "harmonybench.tasks.chartqa:ChartQA"),
         ("ocrvqa", "harmonybench.tasks.ocrvqa:OCRVQA"),
         ("ocrbench", "harmonybench.tasks.ocrbench:OCRBench"),
+        ("anytext-t2i", "harmonybench.tasks.anytext:AnyTextT2I"),
+        ("anytext-edit", "harmonybench.tasks.anytext:AnyTextEdit"),
+        ("mario-eval", "harmonybench.tasks.mario:MarioEval"),
+        ("textrec", "harmonybench.tasks.textrec:TextRecognition"),
+        ("grounding", "harmonybench.tasks.grounding:Grounding"),
+        ("detection", "harmonybench.tasks.detection:Detection"),
+        ("spotting", "harmonybench.tasks.detection:Spotting"),
     ),
 )
 
@@ -86,8 +93,25 @@ MODELS: Registry[Any] = Registry(
         ("rapidocr", "harmonybench.models.rapidocr_engine:RapidOCRModel"),
         ("tesseract", "harmonybench.models.tesseract_engine:TesseractModel"),
         ("replay", "harmonybench.models.replay:ReplayModel"),
+        ("diffusers", "harmonybench.models.diffusers_t2i:DiffusersText2Image"),
+        ("diffusers-inpaint", "harmonybench.models.diffusers_inpaint:DiffusersInpaint"),
+        ("anytext", "harmonybench.models.anytext:AnyTextModel"),
+        ("render", "harmonybench.models.render:RenderModel"),
+        ("replay-images", "harmonybench.models.replay_images:ReplayImagesModel"),
     ),
 )
+
+
+READERS: Registry[Any] = Registry(
+    kind="reader",
+    group="harmonybench.readers",
+    builtins=(
+        ("rapidocr", "harmonybench.models.readers:RapidOCRReader"),
+        ("tesseract", "harmonybench.models.readers:TesseractReader"),
+    ),
+)
+"""OCR readers for the image-out tasks (``--task-arg TASK:reader=NAME``): classes taking
+string keyword options and implementing :class:`~harmonybench.reader.TextReader`."""
 
 
 def get_task(name: str, options: Mapping[str, str] | None = None) -> Task:

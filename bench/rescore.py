@@ -32,7 +32,9 @@ def rescore(run_dir: str | Path, protocols: Sequence[str] = (), *,
     scores: dict[str, Any] = {"run_id": info.get("run_id"), "model": info.get("model"),
                               "written": now(), "rescored": True, "tasks": {}}
     for spec in info.get("tasks", []):
-        task = get_task(spec["task"], spec.get("options") or {})
+        options = dict(spec.get("options") or {})
+        options.pop("default_protocol", None)
+        task = get_task(spec["task"], options)
         data = Path(spec["data"])
         if not data.exists():
             raise DataError(data, f"the data of task {task.name!r} recorded in "
@@ -64,6 +66,8 @@ def rescore(run_dir: str | Path, protocols: Sequence[str] = (), *,
             rewrite_journal(path, records)
             records_all.extend(records)
         latest = {r.sample_id: r for r in records_all}
-        scores["tasks"][task.name] = summarize_task(task, samples, list(latest.values()), chosen)
+        scores["tasks"][task.name] = summarize_task(
+            task, samples, list(latest.values()), chosen,
+            default_protocol=spec.get("default_protocol"))
     folder.write_json(folder.scores_json, scores)
     return scores

@@ -130,7 +130,14 @@ def build_adapter(config: RunConfig, world: World) -> ModelAdapter:
 
 def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> PreparedTask:
     """Load a task's samples and describe it for the run id."""
-    task = get_task(item.name, item.options)
+    options = dict(item.options)
+    headline = options.pop("default_protocol", None)
+    task = get_task(item.name, options)
+    if headline is not None and headline not in task.protocols:
+        raise HarmonyBenchError(
+            f"--task-arg {item.name}:default_protocol={headline}: not a protocol of "
+            f"{item.name} ({', '.join(task.protocols)})")
+    headline = headline or task.headline_protocol(adapter.frame)
     samples = task.load(item.data, item.images)
     if config.limit is not None:
         samples = samples[: config.limit]
@@ -150,6 +157,7 @@ def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> P
         "data_sha256": sha256_file(item.data),
         "images": str(item.images) if item.images else None,
         "options": dict(sorted(item.options.items())),
+        "default_protocol": headline,
         "template_id": template.id,
         "template_hash": template.hash,
         "template": template.template,
@@ -353,7 +361,8 @@ def merge_scores(run: str, folder: RunFolder, prepared: list[PreparedTask],
     for item in prepared:
         records = read_task_journals(folder.task_dir(item.task.name))
         scores["tasks"][item.task.name] = summarize_task(
-            item.task, item.samples, records, item.protocols
+            item.task, item.samples, records, item.protocols,
+            default_protocol=item.spec["default_protocol"],
         )
     folder.write_json(folder.scores_json, scores)
     return scores

@@ -33,8 +33,12 @@ def summarize_task(
     samples: Sequence[Sample],
     records: Sequence[Record],
     protocols: Sequence[BaseProtocol[Any]],
+    default_protocol: str | None = None,
 ) -> dict[str, Any]:
     """The ``scores.json`` entry of one task.
+
+    ``default_protocol`` is the run's headline protocol (the task's default, or the variant
+    matching the model's coordinate frame).
 
     Returns:
         ``n`` (samples), ``scored``, ``failed``, ``unsupported``, ``missing`` (no record yet),
@@ -69,7 +73,7 @@ def summarize_task(
     entry: dict[str, Any] = {
         "kind": task.kind,
         "modality": task.modality,
-        "default_protocol": task.default_protocol,
+        "default_protocol": default_protocol or task.default_protocol,
         "n": len(samples),
         "scored": len(scored_samples),
         "failed": failed,

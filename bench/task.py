@@ -73,6 +73,9 @@ class Task(ABC):
     """Default generation settings (overridable per model family and by the user)."""
     family_generation: ClassVar[Mapping[str, Mapping[str, Any]]] = frozen({})
     """Generation settings that a prompt family's reference script uses instead."""
+    frame_protocols: ClassVar[Mapping[str, str]] = frozen({})
+    """The protocol to headline for a model answering in a given coordinate frame (see
+    :attr:`harmonybench.model.ModelAdapter.frame`); empty for tasks without coordinates."""
     positional_ids: ClassVar[bool] = False
     """Whether sample ids are positions in the file (OCRBench: its ``id`` field repeats), so
     that prediction files in the official "annotations plus ``predict``" layout are matched by
@@ -90,6 +93,11 @@ class Task(ABC):
         Raises:
             DataError: naming the file, the record and the field of the first bad item.
         """
+
+    def headline_protocol(self, frame: str | None = None) -> str:
+        """The protocol whose main metric represents this task for a model answering in
+        ``frame`` (the default protocol when the frame is unknown or not listed)."""
+        return self.frame_protocols.get(frame or "", self.default_protocol)
 
     def template(self, family: str = "default") -> PromptTemplate:
         """The prompt template for ``family``, falling back to ``default``."""

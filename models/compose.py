@@ -60,6 +60,7 @@ class ComposedModel(ModelAdapter):
             parts[role] = _build(role, args[role], sub, device, dtype)
         self.text_model, self.image_model = parts["text"], parts["image"]
         self.family = self.text_model.family
+        self.frame = self.text_model.frame
 
     def route(self, request: Request) -> ModelAdapter:
         """The part that serves ``request``'s kind."""

@@ -126,6 +126,7 @@ class MonkeyModel(ModelAdapter):
     name: ClassVar[str] = "monkey"
     kinds: ClassVar[frozenset[RequestKind]] = TEXT_OUT_KINDS
     family = "monkey"
+    frame = "1000"  # Qwen-VL boxes: <box>(x1,y1),(x2,y2)</box> in [0, 1000)
 
     def __init__(
         self,

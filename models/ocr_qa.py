@@ -137,6 +137,7 @@ class OCRQuestionAnswering(ModelAdapter):
             self.page_reader, self.engine = TesseractModel(psm="3"), TesseractModel()
         else:
             raise ModelArgError(f"ocr-qa: --model-arg engine={engine!r}: rapidocr or tesseract")
+        self.frame = self.engine.frame
 
     def spec(self) -> dict[str, Any]:
         """The rule's settings and the engine's identity."""

@@ -510,6 +510,7 @@ class TextHarmonyModel(ModelAdapter):
     kinds: ClassVar[frozenset[RequestKind]] = frozenset({"vqa", "recognition", "grounding",
                                                          "t2i", "edit"})
     family = "textharmony"
+    frame = "448"  # its grounding answers are in the 448-px frame of its training data (§1.4)
 
     def __init__(
         self,

@@ -262,3 +262,21 @@ def test_torchrun_two_ranks_match_one_and_resume(tmp_path: Path, plugin_site: Pa
     assert scores_two == scores_one
     info = json.loads((folder / "run.json").read_text())
     assert info["world_size"] == 2
+
+
+def test_headline_protocol_follows_the_frame_or_the_task_arg(
+    tmp_path: Path, plugin_site: Path
+) -> None:
+    from harmonybench.errors import HarmonyBenchError
+
+    data, ans = write_case(tmp_path, {})
+    chosen = run(RunConfig(
+        model="fake", location=str(ans), output=tmp_path / "runs",
+        tasks=[TaskInput("fakewords", data, options={"default_protocol": "fake-contains"})]))
+    assert chosen.scores is not None
+    assert chosen.scores["tasks"]["fakewords"]["default_protocol"] == "fake-contains"
+    info = json.loads((chosen.folder / "run.json").read_text())
+    assert info["tasks"][0]["default_protocol"] == "fake-contains"
+    with pytest.raises(HarmonyBenchError, match="not a protocol of fakewords"):
+        run(RunConfig(model="fake", location=str(ans), output=tmp_path / "runs",
+                      tasks=[TaskInput("fakewords", data, options={"default_protocol": "x"})]))
