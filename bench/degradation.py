@@ -51,13 +51,12 @@ from harmonybench.leaderboard import (
     Role,
     find_runs,
     load_run,
-    lower_is_better,
     main_metrics,
     merge_runs,
     models_from_runs,
-    scale_of,
     task_sort_key,
 )
+from harmonybench.scales import lower_is_better, scale_of
 
 SPEC_KEYS: tuple[str, ...] = ("name", "run", "runs", "role", "reference", "published")
 TOP_KEYS: tuple[str, ...] = ("models", "title")
@@ -351,7 +350,8 @@ def _show(value: float, sign: bool = False) -> str:
 
 def to_markdown(result: Degradation) -> str:
     """The degradation rows and the per-modality means as markdown."""
-    from harmonybench.leaderboard import markdown_table, show_value
+    from harmonybench.leaderboard import markdown_table
+    from harmonybench.scales import show_value
 
     header = ["model", "modality", "task", "protocol · metric", "reference", "value",
               "reference value", "delta", "degradation %", "note"]

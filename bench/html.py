@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from html import escape
 
 from harmonybench.degradation import Degradation
-from harmonybench.leaderboard import MODALITY_LABELS, Column, Leaderboard, show_value
+from harmonybench.leaderboard import MODALITY_LABELS, Column, Leaderboard
 from harmonybench.paper import PaperComparison
+from harmonybench.scales import show_value
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
        "img-src data:; base-uri 'none'; form-action 'none'")

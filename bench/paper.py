@@ -38,7 +38,8 @@ from typing import Any
 import pandas as pd
 
 from harmonybench.errors import DataError
-from harmonybench.leaderboard import COUNT, PERCENT, PERCENT_LOWER, ModelScores, scale_of
+from harmonybench.leaderboard import ModelScores
+from harmonybench.scales import COUNT, PERCENT, PERCENT_LOWER, scale_of
 
 COLUMNS: tuple[str, ...] = (
     "paper", "model", "task", "subset", "protocol", "metric", "value", "source", "notes",
@@ -276,7 +277,8 @@ def compare_with_paper(models: Sequence[ModelScores],
 
 def to_markdown(comparison: PaperComparison) -> str:
     """Compared rows, then the published numbers not compared with their reasons."""
-    from harmonybench.leaderboard import markdown_table, md_text, show_value
+    from harmonybench.leaderboard import markdown_table, md_text
+    from harmonybench.scales import show_value
 
     rows = [[r.model, r.published_model, r.paper, r.task + (f"/{r.subset}" if r.subset else ""),
              f"{r.protocol} · {r.metric} ({r.scale})", show_value(r.measured, r.scale),

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from harmonybench.errors import HarmonyBenchError
 from harmonybench.protocol import BaseProtocol
+from harmonybench.scales import scale_of
 from harmonybench.schema import Record, Sample, has_ground_truth
 from harmonybench.task import Task
 
@@ -106,7 +107,7 @@ def summarize_task(
 def scores_table(scores: Mapping[str, Any], title: str) -> Table:
     """The score table printed at the end of a run (percentages, failures beside them)."""
     table = Table(title=title)
-    for column in ("task", "protocol", "metric", "value (% or count)", "scored", "failed",
+    for column in ("task", "protocol", "metric", "value", "unit", "scored", "failed",
                    "unsupported"):
         table.add_column(column, justify="right" if column not in {"task", "protocol",
                                                                    "metric"} else "left")
@@ -115,7 +116,8 @@ def scores_table(scores: Mapping[str, Any], title: str) -> Table:
             for metric, value in metrics.items():
                 if isinstance(value, dict | bool | str) or value is None:
                     continue
-                shown = str(value) if isinstance(value, int) else f"{100 * float(value):.2f}"
-                table.add_row(task, protocol, metric, shown, str(entry["scored"]),
+                scale = scale_of(protocol, metric, value)
+                shown = scale.show(float(value) * scale.factor)
+                table.add_row(task, protocol, metric, shown, scale.label, str(entry["scored"]),
                               str(entry["failed"]), str(entry["unsupported"]))
     return table

@@ -24,15 +24,11 @@ from harmonybench.degradation import (
 from harmonybench.errors import DataError
 from harmonybench.html import render_page
 from harmonybench.leaderboard import (
-    COUNT,
-    PERCENT,
     build_leaderboard,
     find_runs,
     leaderboard_json,
     load_run,
-    lower_is_better,
     models_from_runs,
-    scale_of,
     to_csv,
     to_latex,
     to_markdown,
@@ -40,6 +36,7 @@ from harmonybench.leaderboard import (
 from harmonybench.plots import degradation_figure, format_of, inline_svg
 from harmonybench.plots import render as render_plot
 from harmonybench.runner import RunConfig, TaskInput, run
+from harmonybench.scales import COUNT, PERCENT, lower_is_better, scale_of
 
 EVIL = "<script>alert(1)</script>"
 
