@@ -143,16 +143,23 @@ def parse_model_args(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
+NUMERIC_GENERATION_KEYS: frozenset[str] = frozenset({
+    "max_new_tokens", "min_new_tokens", "num_beams", "top_p", "top_k", "temperature",
+    "repetition_penalty", "length_penalty", "num_inference_steps", "guidance_scale",
+    "num_images", "height", "width",
+})
+BOOLEAN_GENERATION_KEYS: frozenset[str] = frozenset({"do_sample"})
+GENERATION_KEYS: frozenset[str] = NUMERIC_GENERATION_KEYS | BOOLEAN_GENERATION_KEYS
+"""``--model-arg`` keys that are generation settings: the run loop puts them into every
+request's ``generation`` (and ``run.json``)."""
+
+
 def generation_overrides(args: Mapping[str, str]) -> dict[str, Any]:
     """The generation settings among ``args`` (numbers and booleans parsed)."""
-    numeric = {"max_new_tokens", "min_new_tokens", "num_beams", "top_p", "top_k", "temperature",
-               "repetition_penalty", "length_penalty", "num_inference_steps", "guidance_scale",
-               "num_images", "height", "width"}
-    boolean = {"do_sample"}
     out: dict[str, Any] = {}
     for key, value in args.items():
-        if key in numeric:
+        if key in NUMERIC_GENERATION_KEYS:
             out[key] = parse_number(key, value)
-        elif key in boolean:
+        elif key in BOOLEAN_GENERATION_KEYS:
             out[key] = parse_bool(key, value)
     return out

@@ -19,7 +19,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from harmonybench.model import GenerationContext, ModelAdapter, ModelArgError, unsupported_outputs
+from harmonybench.model import (
+    GENERATION_KEYS,
+    GenerationContext,
+    ModelAdapter,
+    ModelArgError,
+    unsupported_outputs,
+)
 from harmonybench.registries import MODELS
 from harmonybench.schema import IMAGE_OUT_KINDS, REQUEST_KINDS, Output, Request, RequestKind
 
@@ -46,11 +52,12 @@ class ComposedModel(ModelAdapter):
         if location:
             raise ModelArgError("compose takes no location; give --model-arg text=... and "
                                 "--model-arg image=...")
-        unknown = [k for k in args if k not in {"text", "image"}
+        unknown = [k for k in args if k not in {"text", "image"} | GENERATION_KEYS
                    and not k.startswith(("text.", "image."))]
         if unknown:
             raise ModelArgError(f"compose: unknown --model-arg {', '.join(sorted(unknown))} "
-                                "(known: text, image, text.KEY, image.KEY)")
+                                "(known: text, image, text.KEY, image.KEY and generation "
+                                "settings, which reach both parts through the requests)")
         if "text" not in args or "image" not in args:
             raise ModelArgError("compose needs both --model-arg text=ADAPTER[:LOCATION] and "
                                 "--model-arg image=ADAPTER[:LOCATION]")

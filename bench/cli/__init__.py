@@ -8,6 +8,7 @@ import typer
 
 from harmonybench.cli.common import report_errors
 from harmonybench.cli.compare import compare_command
+from harmonybench.cli.demo import demo_command
 from harmonybench.cli.leaderboard import leaderboard_command
 from harmonybench.cli.listing import list_command
 from harmonybench.cli.run import rescore_command, run_command
@@ -29,6 +30,7 @@ def build_app() -> typer.Typer:
     app.command("compare")(compare_command)
     app.command("leaderboard")(leaderboard_command)
     app.command("list")(list_command)
+    app.command("demo")(demo_command)
     return app
 
 

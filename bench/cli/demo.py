@@ -1,0 +1,173 @@
+"""``harmonybench demo``: the whole product, offline, on data it generates.
+
+1. Writes demo data in every task's official format (``harmonybench.demo.data``).
+2. Runs real models that work offline: ``rapidocr`` and ``tesseract`` (when installed) as
+   text-out specialists, ``ocr-qa`` (the OCR-only VQA baseline), ``render`` (the image-out
+   ceiling: what the OCR reader can read of perfectly drawn text), and ``compose``, a pipeline
+   system gluing a text-out and an image-out model, standing in for a unified model.
+3. Writes the leaderboard (markdown, HTML, degradation plot), a ``compare`` of the pipeline
+   against the specialist on their shared tasks, and prints where everything is.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.console import Console
+
+from harmonybench.cli.common import report_errors, setup_logging
+from harmonybench.errors import HarmonyBenchError
+
+TEXT_TASKS: tuple[str, ...] = ("textrec", "grounding", "detection", "spotting")
+VQA_TASKS: tuple[str, ...] = ("textvqa", "docvqa", "ocrbench")
+IMAGE_TASKS: tuple[str, ...] = ("anytext-t2i", "anytext-edit", "mario-eval")
+QUICK_LIMIT = 5
+FULL_LIMIT = 25
+"""Samples per task: what keeps the demo under one (quick) or five minutes on 2 CPU cores,
+where one OCR pass over a page takes about half a second."""
+
+
+@dataclass
+class DemoRun:
+    """One model on a set of tasks."""
+
+    name: str
+    role: str
+    model: str
+    tasks: tuple[str, ...]
+    args: dict[str, str] = field(default_factory=dict)
+    folder: Path | None = None
+    seconds: float = 0.0
+
+
+def plan(available: Sequence[str], tesseract: bool) -> list[DemoRun]:
+    """The demo's runs, restricted to the tasks whose data was generated.
+
+    RapidOCR and Tesseract are the text-out specialists on the perception tasks, ``ocr-qa``
+    the VQA specialist, ``render`` the image-out ceiling (one image per prompt: it draws the
+    same image every time), and the pipeline glues the OCR-QA system to ``render``. Without
+    Tesseract, RapidOCR stands in for it.
+    """
+    have = set(available)
+
+    def only(tasks: Sequence[str]) -> tuple[str, ...]:
+        return tuple(t for t in tasks if t in have)
+
+    engine = "tesseract" if tesseract else "rapidocr"
+    runs = [
+        DemoRun("RapidOCR", "text-specialist", "rapidocr", only(TEXT_TASKS)),
+        DemoRun(f"OCR-QA ({engine})", "text-specialist", "ocr-qa", only(VQA_TASKS),
+                {"engine": engine}),
+        DemoRun("Render (ceiling)", "image-specialist", "render", only(IMAGE_TASKS),
+                {"num_images": "1"}),
+        DemoRun(f"Pipeline: OCR-QA ({engine}) + render", "unified", "compose",
+                only((*TEXT_TASKS, *VQA_TASKS, *IMAGE_TASKS)),
+                {"text": "ocr-qa", "text.engine": engine, "image": "render",
+                 "image.num_images": "1"}),
+    ]
+    if tesseract:
+        runs.insert(1, DemoRun("Tesseract", "text-specialist", "tesseract", only(TEXT_TASKS)))
+    return [r for r in runs if r.tasks]
+
+
+def _run(demo: DemoRun, data: Any, output: Path, console: Console, limit: int | None) -> None:
+    from harmonybench.runner import RunConfig, TaskInput, run
+
+    inputs = [TaskInput(task, *data.tasks[task]) for task in demo.tasks]
+    console.print(f"[bold]{demo.name}[/] ({demo.model}) on {', '.join(demo.tasks)}")
+    start = time.perf_counter()
+    result = run(RunConfig(model=demo.model, model_args=dict(demo.args), tasks=inputs,
+                           output=output / "runs", batch_size=8, limit=limit))
+    demo.seconds = time.perf_counter() - start
+    demo.folder = result.folder
+    console.print(f"  done in {demo.seconds:.1f} s -> {result.folder}")
+
+
+def write_spec(runs: Sequence[DemoRun], path: Path) -> Path:
+    """The leaderboard spec: each demo model with its run folder and role."""
+    models = []
+    for demo in runs:
+        entry: dict[str, Any] = {"name": demo.name, "run": str(demo.folder), "role": demo.role}
+        models.append(entry)
+    spec = {"title": "harmonybench demo: a pipeline system against specialists",
+            "models": models}
+    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def demo_command(
+    output: Annotated[Path, typer.Option(help="Where data, runs and reports go.")] = Path(
+        "demo-output"),
+    quick: Annotated[bool, typer.Option(help="A smaller data set (under a minute).")] = False,
+    fresh: Annotated[bool, typer.Option(
+        help="Delete OUTPUT first (otherwise finished runs are reused).")] = False,
+) -> None:
+    """Generate demo data, run offline models, write the leaderboard and a comparison."""
+    setup_logging(False)
+    console = Console(stderr=True)
+    started = time.perf_counter()
+    with report_errors():
+        if fresh and output.exists():
+            shutil.rmtree(output)
+        output.mkdir(parents=True, exist_ok=True)
+        from harmonybench.demo.data import generate
+
+        console.rule("1. demo data")
+        data = generate(output / "data", quick=quick)
+        for task, count in sorted(data.items.items()):
+            console.print(f"  {task:<14} {count:>4} items  {data.tasks[task][0]}")
+        for note in data.notes:
+            console.print(f"  note: {note}")
+        console.rule("2. runs")
+        runs = plan(list(data.tasks), shutil.which("tesseract") is not None)
+        if shutil.which("tesseract") is None:
+            console.print("  note: tesseract is not installed (Debian: apt-get install "
+                          "tesseract-ocr); its runs are skipped")
+        limit = QUICK_LIMIT if quick else FULL_LIMIT
+        console.print(f"  at most {limit} samples per task")
+        for demo in runs:
+            _run(demo, data, output, console, limit)
+        console.rule("3. leaderboard and comparison")
+        reports = _reports(runs, output)
+    console.rule("where everything is")
+    for label, path in reports.items():
+        typer.echo(f"{label:<22} {path}")
+    typer.echo(f"{'finished in':<22} {time.perf_counter() - started:.1f} s")
+
+
+def _reports(runs: Sequence[DemoRun], output: Path) -> dict[str, Path]:
+    from harmonybench.cli.leaderboard import Format, leaderboard_command
+    from harmonybench.compare import compare_runs, markdown_summary
+
+    reports = output / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    spec = write_spec(runs, reports / "spec.yaml")
+    board_md = reports / "leaderboard.md"
+    board_html = reports / "leaderboard.html"
+    plot = reports / "degradation.png"
+    # the spec names every run; passing them again would add each model twice
+    leaderboard_command(runs=[], spec=spec, fmt=Format.md, out=board_md, plot=plot,
+                        default_only=True)
+    leaderboard_command(runs=[], spec=spec, fmt=Format.html, out=board_html)
+    out = {"data": output / "data", "runs": output / "runs", "leaderboard (md)": board_md,
+           "leaderboard (html)": board_html, "degradation plot": plot, "spec": spec}
+    # two specialists on the same tasks: where does Tesseract lose against RapidOCR?
+    base = next((r for r in runs if r.model == "rapidocr"), None)
+    cand = next((r for r in runs if r.model == "tesseract"), None) or next(
+        (r for r in runs if r.model == "compose"), None)
+    if base is not None and cand is not None and base.folder and cand.folder:
+        try:
+            comparison = compare_runs(base.folder, cand.folder, resamples=2000)
+        except HarmonyBenchError as exc:
+            (reports / "compare.md").write_text(f"compare refused: {exc}\n", encoding="utf-8")
+        else:
+            (reports / "compare.md").write_text(markdown_summary(comparison), encoding="utf-8")
+        out["compare"] = reports / "compare.md"
+    return out
