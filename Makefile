@@ -10,7 +10,7 @@ STAMP := $(VENV)/.harmonybench-installed
 DEMO_OUT ?= demo-output
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install demo demo-quick examples test lint typecheck unit bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,12 +21,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Until `harmonybench demo` exists: score the shipped examples under their default protocols.
+# The main job: generated data, offline models, leaderboard, HTML page and a comparison.
 demo: install
+	$(VENV)/bin/harmonybench demo --output $(DEMO_OUT)
+
+demo-quick: install
+	$(VENV)/bin/harmonybench demo --quick --output $(DEMO_OUT)
+
+# Score the shipped examples (no model, no torch needed).
+examples: install
 	$(VENV)/bin/harmonybench score --task textvqa --data examples/textvqa/TextVQA_0.5.1_val.json --predictions examples/textvqa/predictions.jsonl
 	$(VENV)/bin/harmonybench score --task docvqa --data examples/docvqa/val_v1.0.json --predictions examples/docvqa/predictions.json --protocol anls --protocol anls-monkey --protocol contains
-	$(VENV)/bin/harmonybench score --task chartqa --data examples/chartqa/test_human.json --predictions examples/chartqa/predictions.jsonl --protocol relaxed --protocol relaxed-swapped
-	$(VENV)/bin/harmonybench score --task ocrbench --data examples/ocrbench/OCRBench.json --predictions examples/ocrbench/predictions.json
 
 lint: install
 	$(PY) -m ruff check .
@@ -44,6 +49,7 @@ bench: install
 	$(PY) benchmarks/bench_anls.py
 	$(PY) benchmarks/bench_iou.py
 	$(PY) benchmarks/bench_harness.py
+	$(PY) benchmarks/bench_ocr_scoring.py
 
 clean:
 	rm -rf $(DEMO_OUT) build *.egg-info .pytest_cache .mypy_cache .ruff_cache
