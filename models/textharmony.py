@@ -644,7 +644,11 @@ class TextHarmonyModel(ModelAdapter):
     def prompt_for(self, request: Request, num_image_tokens: int = NUM_IMAGE_TOKENS) -> str:
         """The full prompt text for ``request`` (see the module docstring)."""
         if request.kind == "t2i":
-            caption = request.question if request.question is not None else request.prompt
+            # the caption with the words to render in double quotes, as TextHarmony's examples
+            # write it (docs/examples/example.json); the raw caption only when the task has none
+            quoted = request.metadata.get("quoted_caption")
+            caption = (str(quoted) if quoted else
+                       request.question if request.question is not None else request.prompt)
             return build_t2i_prompt(caption, num_image_tokens)
         if request.kind == "edit":
             text = request.metadata.get("text", request.question)

@@ -545,3 +545,13 @@ def test_sample_failures_are_recorded(fake_repo: Path, tmp_path: Path) -> None:
     assert [o.error is not None for o in out] == [True, True, True, False]
     assert "question" in (out[1].error or "")
     assert out[3].text == "Paris"
+
+
+def test_t2i_prompt_uses_the_quoted_caption(tmp_path: Path) -> None:
+    """The task's caption with the words in double quotes, as TextHarmony's examples write it."""
+    adapter = TextHarmonyModel(str(tmp_path), checkpoint=str(tmp_path / "c.bin"))
+    quoted = make_request("t2i", question="a sign that says open",
+                          metadata={"quoted_caption": 'a sign that says "OPEN"'})
+    assert adapter.prompt_for(quoted) == build_t2i_prompt('a sign that says "OPEN"')
+    plain = make_request("t2i", question="a sign")
+    assert adapter.prompt_for(plain) == build_t2i_prompt("a sign")
