@@ -167,7 +167,7 @@ def test_test_split_without_answers_is_refused(tmp_path: Path) -> None:
 def test_console_script_and_list() -> None:
     exe = Path(sys.executable).parent / "harmonybench"
     for kind, expected in [("tasks", "textvqa"), ("protocols", "anls-monkey"),
-                           ("models", "null")]:
+                           ("models", "null"), ("readers", "rapidocr")]:
         out = subprocess.run([str(exe), "list", kind], capture_output=True, text=True,
                              timeout=120)
         assert out.returncode == 0, out.stderr

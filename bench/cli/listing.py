@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from harmonybench.errors import RegistryError
-from harmonybench.registries import MODELS, PROTOCOLS, TASKS
+from harmonybench.registries import MODELS, PROTOCOLS, READERS, TASKS
 
 
 class Kind(str, Enum):
@@ -17,6 +17,7 @@ class Kind(str, Enum):
     tasks = "tasks"
     protocols = "protocols"
     models = "models"
+    readers = "readers"
 
 
 def _line(name: str, text: str) -> str:
@@ -65,10 +66,24 @@ def model_lines() -> list[str]:
     return lines
 
 
+def reader_lines() -> list[str]:
+    """One line per OCR reader the image-out tasks can use (``--task-arg TASK:reader=NAME``)."""
+    lines = []
+    for name in READERS.names():
+        try:
+            cls = READERS.load(name)
+        except RegistryError as exc:
+            lines.append(_line(name, f"(unavailable: {exc}; install harmonybench[all])"))
+            continue
+        doc = (cls.__doc__ or "").strip().splitlines()
+        lines.append(_line(name, doc[0] if doc else ""))
+    return lines
+
+
 def list_command(
-    kind: Annotated[Kind, typer.Argument(help="tasks, protocols or models")],
+    kind: Annotated[Kind, typer.Argument(help="tasks, protocols, models or readers")],
 ) -> None:
-    """List the registered tasks, protocols or model adapters."""
+    """List the registered tasks, protocols, model adapters or OCR readers."""
     lines = {Kind.tasks: task_lines, Kind.protocols: protocol_lines,
-             Kind.models: model_lines}[kind]()
+             Kind.models: model_lines, Kind.readers: reader_lines}[kind]()
     typer.echo("\n".join(lines) if lines else f"no {kind.value} registered")
