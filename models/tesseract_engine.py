@@ -32,6 +32,7 @@ language, the page segmentation mode and the sha256 of each language's ``.traine
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -135,8 +136,11 @@ def _parse_psm(key: str, value: str) -> int:
 
 
 def _run(command: Sequence[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    # One OpenMP thread: Tesseract's threads slow it down several times on small images
+    # (benchmarks/results_ocr_scoring.md) and the text read is the same.
+    env = {**os.environ, "OMP_THREAD_LIMIT": os.environ.get("OMP_THREAD_LIMIT", "1")}
     return subprocess.run(list(command), input=stdin, capture_output=True, timeout=_TIMEOUT_S,
-                          check=False)
+                          check=False, env=env)
 
 
 class TesseractModel(OCREngineModel):
