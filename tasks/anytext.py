@@ -101,7 +101,6 @@ from harmonybench.errors import DataError
 from harmonybench.metrics.textrender import TargetLine, target_lines
 from harmonybench.schema import ImageRef, Output, Record, Request, Sample, short_hash
 from harmonybench.task import PromptTemplate, frozen
-from harmonybench.tasks.common import Rec, json_type, read_document
 from harmonybench.tasks.imageout import (
     ImageOutputError,
     ImageOutTask,
@@ -110,6 +109,7 @@ from harmonybench.tasks.imageout import (
     open_generated,
     parse_int,
 )
+from harmonybench.tasks.records import Rec, json_type, read_document
 
 if TYPE_CHECKING:
     import numpy as np

@@ -27,20 +27,9 @@ from typing import Any, ClassVar
 
 from harmonybench.errors import DataError
 from harmonybench.task import frozen
-from harmonybench.tasks.common import (
-    Document,
-    Draft,
-    HubSplit,
-    Rec,
-    VQATask,
-    hub_image,
-    hub_records,
-    image_file,
-    image_root,
-    read_document,
-    reference_generation,
-    vqa_prompts,
-)
+from harmonybench.tasks.common import Draft, VQATask, reference_generation, vqa_prompts
+from harmonybench.tasks.hub import HubSplit, hub_image, hub_records
+from harmonybench.tasks.records import Document, Rec, image_file, image_root, read_document
 
 SPLIT_FILES = ("test_human.json", "test_augmented.json")
 """The official test files, in the order a folder is read."""

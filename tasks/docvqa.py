@@ -26,17 +26,13 @@ from typing import ClassVar
 from harmonybench.task import frozen
 from harmonybench.tasks.common import (
     SHORT_ANSWER,
-    Document,
     Draft,
-    HubSplit,
     VQATask,
-    hub_image,
-    hub_records,
-    image_file,
-    image_root,
     reference_generation,
     vqa_prompts,
 )
+from harmonybench.tasks.hub import HubSplit, hub_image, hub_records
+from harmonybench.tasks.records import Document, image_file, image_root
 
 _DOC_META = ("question_types", "docId", "ucsf_document_id", "ucsf_document_page_no", "data_split")
 _INFO_META = ("answer_type", "evidence", "operation/reasoning", "ocr_output_file", "data_split")

@@ -64,14 +64,7 @@ from typing import Any, ClassVar, Literal
 from harmonybench.errors import DataError, RegistryError
 from harmonybench.schema import Request, Sample, as_path
 from harmonybench.task import PromptTemplate, Task, frozen
-from harmonybench.tasks.common import (
-    GREEDY,
-    TEXTHARMONY_GENERATION,
-    Rec,
-    image_root,
-    json_type,
-    plain_value,
-)
+from harmonybench.tasks.common import GREEDY, TEXTHARMONY_GENERATION
 from harmonybench.tasks.perception_data import (
     ImageAnnotation,
     Region,
@@ -85,6 +78,7 @@ from harmonybench.tasks.perception_data import (
     record_id,
     region_from_value,
 )
+from harmonybench.tasks.records import Rec, image_root, json_type, plain_value
 
 QUESTION = 'Where is "{word}" in this image?'
 """TextHarmony's grounding template (``custom_datasets/all_mixed_dataset.py`` ``_get_ocr``,

@@ -27,17 +27,13 @@ from harmonybench.task import PromptTemplate, frozen
 from harmonybench.tasks.common import (
     TEXTHARMONY_TEMPLATE,
     TEXTMONKEY_TEMPLATE,
-    Document,
     Draft,
-    HubSplit,
     QuestionTemplate,
     VQATask,
-    hub_image,
-    hub_records,
-    image_file,
-    image_root,
     reference_generation,
 )
+from harmonybench.tasks.hub import HubSplit, hub_image, hub_records
+from harmonybench.tasks.records import Document, image_file, image_root
 
 MONKEY_OCRBENCH_TEMPLATE = " {question} Answer: "
 """MultimodalOCR ``OCRBench/scripts/monkey.py`` prompt after its image tag:

@@ -33,19 +33,13 @@ from harmonybench.schema import ImageRef
 from harmonybench.task import frozen
 from harmonybench.tasks.common import (
     SHORT_ANSWER,
-    Document,
     Draft,
-    HubSplit,
-    Rec,
     VQATask,
-    hub_image,
-    hub_records,
-    image_file,
-    image_root,
-    json_type,
     reference_generation,
     vqa_prompts,
 )
+from harmonybench.tasks.hub import HubSplit, hub_image, hub_records
+from harmonybench.tasks.records import Document, Rec, image_file, image_root, json_type
 
 Split = Literal["train", "val", "test"]
 SPLIT_CODES: Mapping[Split, int] = MappingProxyType({"train": 1, "val": 2, "test": 3})

@@ -77,7 +77,7 @@ from typing import Any, Literal
 
 from harmonybench.errors import DataError
 from harmonybench.schema import ImageRef, as_path
-from harmonybench.tasks.common import Rec, image_root, json_type, plain_value, read_document
+from harmonybench.tasks.records import Rec, image_root, json_type, plain_value, read_document
 
 IMAGE_SUFFIXES: tuple[str, ...] = (
     ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".tif", ".tiff", ".webp"

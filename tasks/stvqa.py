@@ -25,17 +25,13 @@ from typing import ClassVar
 from harmonybench.task import frozen
 from harmonybench.tasks.common import (
     SHORT_ANSWER,
-    Document,
     Draft,
-    HubSplit,
     VQATask,
-    hub_image,
-    hub_records,
-    image_file,
-    image_root,
     reference_generation,
     vqa_prompts,
 )
+from harmonybench.tasks.hub import HubSplit, hub_image, hub_records
+from harmonybench.tasks.records import Document, image_file, image_root
 
 _META = ("dataset", "set_name", "file_name")
 

@@ -52,15 +52,12 @@ from harmonybench.tasks.common import (
     TEXTHARMONY_TEMPLATE,
     TEXTMONKEY_TEMPLATE,
     Draft,
-    Rec,
     build_samples,
-    image_file,
-    image_root,
-    read_document,
     reference_generation,
 )
 from harmonybench.tasks.ocrbench import MONKEY_OCRBENCH_TEMPLATE
 from harmonybench.tasks.perception_data import DONT_CARE, looks_like_json, unquote_transcription
+from harmonybench.tasks.records import Rec, image_file, image_root, read_document
 
 QUESTION = "what is written in the image?"
 """OCRBench's recognition question (``OCRBench.json``, Regular/Irregular/Artistic/

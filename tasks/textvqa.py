@@ -25,19 +25,14 @@ from typing import Any, ClassVar
 from harmonybench.task import frozen
 from harmonybench.tasks.common import (
     SHORT_ANSWER,
-    Document,
     Draft,
-    HubSplit,
     QuestionTemplate,
-    Rec,
     VQATask,
-    hub_image,
-    hub_records,
-    image_file,
-    image_root,
     reference_generation,
     vqa_prompts,
 )
+from harmonybench.tasks.hub import HubSplit, hub_image, hub_records
+from harmonybench.tasks.records import Document, Rec, image_file, image_root
 
 _META = ("image_id", "image_classes", "set_name", "image_width", "image_height")
 
