@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from harmonybench.errors import RegistryError
 from harmonybench.registries import MODELS, PROTOCOLS, READERS, TASKS
+from harmonybench.registry import Registry
 
 
 class Kind(str, Enum):
@@ -24,60 +26,45 @@ def _line(name: str, text: str) -> str:
     return f"{name:<22} {text}"
 
 
-def task_lines() -> list[str]:
-    """One line per task: name, summary, default protocol."""
+def _lines(registry: Registry[Any], describe: Callable[[Any], str]) -> list[str]:
+    """One line per registered name: ``describe(cls)``, or why it cannot be loaded."""
     lines = []
-    for name in TASKS.names():
+    for name in registry.names():
         try:
-            cls = TASKS.load(name)
+            cls = registry.load(name)
         except RegistryError as exc:
-            lines.append(_line(name, f"(unavailable: {exc})"))
+            lines.append(_line(name, f"(unavailable: {exc}; install harmonybench[all])"))
             continue
-        lines.append(_line(name, f"{cls.summary} [{cls.kind}; default protocol "
-                                 f"{cls.default_protocol}; protocols {', '.join(cls.protocols)}]"))
+        lines.append(_line(name, describe(cls)))
     return lines
+
+
+def _first_doc_line(obj: Any) -> str:
+    doc = (obj.__doc__ or "").strip().splitlines()
+    return doc[0] if doc else ""
+
+
+def task_lines() -> list[str]:
+    """One line per task: name, summary, request kind and protocols."""
+    return _lines(TASKS, lambda cls: f"{cls.summary} [{cls.kind}; default protocol "
+                                     f"{cls.default_protocol}; protocols "
+                                     f"{', '.join(cls.protocols)}]")
 
 
 def protocol_lines() -> list[str]:
     """One line per protocol: name, summary, metric."""
-    lines = []
-    for name in PROTOCOLS.names():
-        try:
-            cls = PROTOCOLS.load(name)
-        except RegistryError as exc:
-            lines.append(_line(name, f"(unavailable: {exc}; install harmonybench[all])"))
-            continue
-        lines.append(_line(name, f"{cls.summary} [metric {cls.metric}]"))
-    return lines
+    return _lines(PROTOCOLS, lambda cls: f"{cls.summary} [metric {cls.metric}]")
 
 
 def model_lines() -> list[str]:
     """One line per model adapter: name, summary, request kinds it serves."""
-    lines = []
-    for name in MODELS.names():
-        try:
-            cls = MODELS.load(name)
-        except RegistryError as exc:
-            lines.append(_line(name, f"(unavailable: {exc}; install harmonybench[all])"))
-            continue
-        summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-        kinds = ", ".join(sorted(cls.kinds))
-        lines.append(_line(name, f"{summary} [{kinds}]"))
-    return lines
+    return _lines(MODELS, lambda cls: f"{_first_doc_line(cls)} "
+                                      f"[{', '.join(sorted(cls.kinds))}]")
 
 
 def reader_lines() -> list[str]:
     """One line per OCR reader the image-out tasks can use (``--task-arg TASK:reader=NAME``)."""
-    lines = []
-    for name in READERS.names():
-        try:
-            cls = READERS.load(name)
-        except RegistryError as exc:
-            lines.append(_line(name, f"(unavailable: {exc}; install harmonybench[all])"))
-            continue
-        doc = (cls.__doc__ or "").strip().splitlines()
-        lines.append(_line(name, doc[0] if doc else ""))
-    return lines
+    return _lines(READERS, _first_doc_line)
 
 
 def list_command(
