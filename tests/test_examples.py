@@ -55,3 +55,21 @@ def test_every_example_scores_its_documented_values() -> None:
         assert out.returncode == 0, out.stderr
         got = json.loads(out.stdout)["scores"][protocol][metric]
         assert abs(got - value) < 1e-12, (task, got)
+
+
+def _commands(text: str) -> list[str]:
+    out = []
+    for block in re.findall(r"```bash\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = " ".join(line.split("#", 1)[0].split())
+            if line.startswith(("harmonybench ", "torchrun ", "python -m harmonybench")):
+                out.append(line)
+    return out
+
+
+def test_every_readme_command_is_run_by_a_test() -> None:
+    """README commands are its score examples (run above) or the user guide's (run by
+    tests/test_docs.py), verbatim."""
+    guide = {c for page in (ROOT / "docs").glob("*.md") for c in _commands(page.read_text())}
+    for command in _commands((ROOT / "README.md").read_text()):
+        assert command.startswith("harmonybench score ") or command in guide, command
