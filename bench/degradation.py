@@ -350,7 +350,7 @@ def _show(value: float, sign: bool = False) -> str:
 
 def to_markdown(result: Degradation) -> str:
     """The degradation rows and the per-modality means as markdown."""
-    from harmonybench.leaderboard import markdown_table
+    from harmonybench.board_formats import markdown_table
     from harmonybench.scales import show_value
 
     header = ["model", "modality", "task", "protocol · metric", "reference", "value",

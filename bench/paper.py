@@ -277,7 +277,7 @@ def compare_with_paper(models: Sequence[ModelScores],
 
 def to_markdown(comparison: PaperComparison) -> str:
     """Compared rows, then the published numbers not compared with their reasons."""
-    from harmonybench.leaderboard import markdown_table, md_text
+    from harmonybench.board_formats import markdown_table, md_text
     from harmonybench.scales import show_value
 
     rows = [[r.model, r.published_model, r.paper, r.task + (f"/{r.subset}" if r.subset else ""),

@@ -14,6 +14,7 @@ import typer
 from leaderboard_runs import task_entry, write_run
 from typer.testing import CliRunner
 
+from harmonybench.board_formats import leaderboard_json, to_csv, to_latex, to_markdown
 from harmonybench.cli.leaderboard import Format, build_report, leaderboard_command, render
 from harmonybench.degradation import (
     compute_degradation,
@@ -26,12 +27,8 @@ from harmonybench.html import render_page
 from harmonybench.leaderboard import (
     build_leaderboard,
     find_runs,
-    leaderboard_json,
     load_run,
     models_from_runs,
-    to_csv,
-    to_latex,
-    to_markdown,
 )
 from harmonybench.plots import degradation_figure, format_of, inline_svg
 from harmonybench.plots import render as render_plot

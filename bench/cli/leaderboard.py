@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from harmonybench.board_formats import leaderboard_json, to_csv, to_latex, to_markdown
 from harmonybench.cli.common import report_errors, warn
 from harmonybench.degradation import (
     Degradation,
@@ -24,11 +25,7 @@ from harmonybench.errors import DataError
 from harmonybench.leaderboard import (
     Leaderboard,
     build_leaderboard,
-    leaderboard_json,
     models_from_runs,
-    to_csv,
-    to_latex,
-    to_markdown,
 )
 from harmonybench.paper import PaperComparison, compare_with_paper, load_published
 from harmonybench.paper import to_markdown as paper_markdown
