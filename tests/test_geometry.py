@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import pytest
 import shapely
+from benchscripts import load_benchmark
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,8 +31,6 @@ from harmonybench.metrics.geometry import (
     polygon_iou,
     polygon_iou_matrix,
 )
-
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_iou.py"
 
 SQUARE = [[0, 0], [2, 0], [2, 2], [0, 2]]
 DIAMOND = [[1, 0], [2, 1], [1, 2], [0, 1]]  # area 2, bounding box = SQUARE
@@ -303,18 +299,11 @@ class TestProperties:
 # ------------------------------------------------------------------------------------------
 
 
-def _load_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_iou", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_iou"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 class TestBenchmark:
     def test_small_run_agrees_and_writes_table(self, tmp_path: Path) -> None:
-        bench = _load_benchmark()
+        bench = load_benchmark("bench_iou")
         out = tmp_path / "results.md"
         assert bench.main(["--n", "2000", "--seed", "5", "--output", str(out)]) == 0
         report = out.read_text(encoding="utf-8")
@@ -324,7 +313,7 @@ class TestBenchmark:
         assert "Machine:" in report
 
     def test_loops_follow_the_same_rules(self) -> None:
-        bench = _load_benchmark()
+        bench = load_benchmark("bench_iou")
         a = np.array([[0, 0, 2, 2], [2, 2, 0, 0], [0, 0, 2, 1]], dtype=np.float64)
         b = np.array([[1, 0, 3, 2], [0, 0, 2, 2], [0, 0, 1, 1]], dtype=np.float64)
         np.testing.assert_allclose(bench.loop_box_iou(a, b), box_iou(a, b), atol=1e-12)
@@ -334,6 +323,6 @@ class TestBenchmark:
                                    polygon_iou(quads, others), atol=1e-12)
 
     def test_disagreement_is_reported(self) -> None:
-        bench = _load_benchmark()
+        bench = load_benchmark("bench_iou")
         with pytest.raises(AssertionError, match="pair 1"):
             bench._compare("boxes", [0.5, 0.25], [0.5, 0.3])

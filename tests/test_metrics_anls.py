@@ -7,12 +7,10 @@ eval/evaluate_vqa.py evaluateANLS, both at 498e1d92baff) and checked against tho
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from benchscripts import load_benchmark
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,8 +18,6 @@ from harmonybench.errors import DataError
 from harmonybench.metrics.anls import ANLS, THRESHOLD, ANLSMonkey
 from harmonybench.registries import get_protocol
 from harmonybench.schema import Sample
-
-BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_anls.py"
 
 
 def sample(*answers: str) -> Sample:
@@ -225,18 +221,11 @@ class TestScoreMany:
         assert all(type(v) is float for v in values)
 
 
-def _load_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_anls", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_anls"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 class TestBenchmark:
     def test_small_run_agrees_and_writes_table(self, tmp_path: Path) -> None:
-        bench = _load_benchmark()
+        bench = load_benchmark("bench_anls")
         out = tmp_path / "results.md"
         assert bench.main(["--n", "400", "--seed", "3", "--output", str(out)]) == 0
         table = out.read_text(encoding="utf-8")
@@ -245,7 +234,7 @@ class TestBenchmark:
         assert "ANLS().score_many" in table
 
     def test_pure_python_reference_matches_protocol(self) -> None:
-        bench = _load_benchmark()
+        bench = load_benchmark("bench_anls")
         predictions, answers = bench.make_data(500, seed=11)
         samples = [sample(*a) for a in answers]
         assert bench.anls_pure_python(predictions, answers) == ANLS().score_many(

@@ -9,14 +9,12 @@ point values of ``k = 2`` and ``k = 3`` placements were checked by running the r
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
-import sys
 from collections.abc import Sequence
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from benchscripts import load_benchmark
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -47,7 +45,6 @@ from harmonybench.schema import Sample
 
 MMF = VQAAccuracy()
 OFFICIAL = VQAAccuracyOfficial()
-BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_textvqa.py"
 
 
 def sample(answers: Sequence[str], sid: str = "q1") -> Sample:
@@ -463,17 +460,10 @@ def test_leave_one_out_closed_form_and_order(matches: list[bool], rnd: object) -
 # ------------------------------------------------------------------------------------------
 
 
-def _load_benchmark() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_textvqa", BENCHMARK)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_textvqa", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_benchmark_runs_small_and_scores_agree(tmp_path: Path) -> None:
-    bench = _load_benchmark()
+    bench = load_benchmark("bench_textvqa")
     out = tmp_path / "results.md"
     rows = bench.main(["--n", "2000", "--output", str(out)])
     assert [(r[0], r[2]) for r in rows] == [("vqa", 2000)] * 2 + [("vqa-official", 2000)] * 2
