@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from harmonybench.errors import DataError, HarmonyBenchError
+from harmonybench.errors import HarmonyBenchError
 from harmonybench.journal import read_task_journals
 from harmonybench.runfolder import RunFolder
 from harmonybench.schema import Record
@@ -94,15 +94,7 @@ def load_run(path: str | Path) -> LoadedRun:
     """Read a run folder for comparison."""
     folder = RunFolder(Path(path).expanduser())
     info = folder.read_run_json()
-    if not folder.scores_json.exists():
-        raise DataError(folder.root, "has no scores.json (the run has not finished; "
-                                     "run it again to resume, or `harmonybench rescore` it)")
-    import json
-
-    try:
-        scores = json.loads(folder.scores_json.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(folder.scores_json, f"not valid JSON: {exc.msg}") from exc
+    scores = folder.read_scores_json()
     records = {
         task: {r.sample_id: r for r in read_task_journals(folder.task_dir(task))}
         for task in scores.get("tasks", {})

@@ -30,7 +30,6 @@ Nested values (OCRBench ``categories``), booleans and strings in ``scores.json``
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -156,15 +155,6 @@ def find_runs(path: str | Path) -> list[Path]:
     raise DataError(root, "is not a run folder (no run.json) and holds no run folders")
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(path, f"not valid JSON: {exc.msg}", record=f"line {exc.lineno}") from exc
-    except OSError as exc:
-        raise DataError(path, f"cannot be read: {exc.strerror or exc}") from exc
-
-
 def _count(path: Path, task: str, entry: Mapping[str, Any], key: str) -> int:
     value = entry.get(key, 0)
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -228,13 +218,7 @@ def load_run(path: str | Path) -> RunScores:
     """
     folder = RunFolder(Path(path).expanduser())
     info = folder.read_run_json()
-    if not folder.scores_json.is_file():
-        raise DataError(folder.root, "has no scores.json (the run has not finished; run it "
-                                     "again to resume, or `harmonybench rescore` it)")
-    scores = _read_json(folder.scores_json)
-    if not isinstance(scores, Mapping) or not isinstance(scores.get("tasks"), Mapping):
-        raise DataError(folder.scores_json, "must be an object with a 'tasks' object",
-                        field="tasks")
+    scores = folder.read_scores_json()
     model = info.get("model", scores.get("model"))
     if not isinstance(model, Mapping):
         raise DataError(folder.run_json, "the model spec must be an object", field="model")

@@ -59,6 +59,16 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
+def read_json(path: Path) -> Any:
+    """A JSON file's content; unreadable or malformed files raise one DataError naming it."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DataError(path, f"not valid JSON: {exc.msg}", record=f"line {exc.lineno}") from exc
+    except OSError as exc:
+        raise DataError(path, f"cannot be read: {exc.strerror or exc}") from exc
+
+
 def slug(text: str) -> str:
     """A file-system-safe short name."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")
@@ -103,12 +113,21 @@ class RunFolder:
         """The parsed ``run.json``."""
         if not self.run_json.exists():
             raise DataError(self.root, "is not a run folder (no run.json)")
-        try:
-            data: dict[str, Any] = json.loads(self.run_json.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise DataError(self.run_json, f"not valid JSON: {exc.msg}",
-                            record=f"line {exc.lineno}") from exc
+        data = read_json(self.run_json)
+        if not isinstance(data, dict):
+            raise DataError(self.run_json, "must be a JSON object")
         return data
+
+    def read_scores_json(self) -> dict[str, Any]:
+        """The parsed ``scores.json`` of a finished (or rescored) run."""
+        if not self.scores_json.is_file():
+            raise DataError(self.root, "has no scores.json (the run has not finished; run it "
+                                       "again to resume, or `harmonybench rescore` it)")
+        scores = read_json(self.scores_json)
+        if not isinstance(scores, dict) or not isinstance(scores.get("tasks"), dict):
+            raise DataError(self.scores_json, "must be an object with a 'tasks' object",
+                            field="tasks")
+        return scores
 
     def write_json(self, path: Path, value: Any) -> None:
         """Write JSON atomically (temporary file, then rename)."""
