@@ -69,14 +69,13 @@ class ComposedModel(ModelAdapter):
         self.family = self.text_model.family
         self.frame = self.text_model.frame
 
-    def route(self, request: Request) -> ModelAdapter:
-        """The part that serves ``request``'s kind."""
-        return self.image_model if request.kind in IMAGE_OUT_KINDS else self.text_model
+    def part_for(self, kind: RequestKind) -> ModelAdapter:
+        """The part that gets requests of ``kind``."""
+        return self.image_model if kind in IMAGE_OUT_KINDS else self.text_model
 
     def supports(self, kind: RequestKind) -> bool:
         """Whether the part that would get ``kind`` serves it."""
-        part = self.image_model if kind in IMAGE_OUT_KINDS else self.text_model
-        return part.supports(kind)
+        return self.part_for(kind).supports(kind)
 
     def spec(self) -> dict[str, Any]:
         """Both parts' specs."""
@@ -87,7 +86,7 @@ class ComposedModel(ModelAdapter):
     def generate(self, requests: Sequence[Request], context: GenerationContext) -> list[Output]:
         """Each request answered by its part, in the original order."""
         by_part: dict[int, list[int]] = {}
-        parts = [self.route(r) for r in requests]
+        parts = [self.part_for(r.kind) for r in requests]
         outputs: dict[int, Output] = {}
         for i, part in enumerate(parts):
             if part.supports(requests[i].kind):
