@@ -5,6 +5,12 @@ process (Ctrl-C, ``kill -9``, a crash inside the model) loses at most the batch 
 last line of a journal can be torn by such a kill: reading detects it (no newline, or not JSON)
 and drops it, and :meth:`Journal.open` truncates it away before appending. A bad line anywhere
 else is corruption and is reported with its file and line number.
+
+Generated image paths (:attr:`Record.images`) are stored relative to the run folder (the
+journal's grandparent) when they lie inside it, absolute otherwise, and joined back onto the
+run folder when read: a run folder read from another working directory, or moved, still finds
+its images. An older journal's path relative to the working directory it ran in is kept as
+it is when it names a file that exists.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 
@@ -28,6 +34,42 @@ JOURNAL_GLOB = "journal.rank*.jsonl"
 def journal_path(task_dir: Path, rank: int) -> Path:
     """Where rank ``rank`` journals a task."""
     return task_dir / f"journal.rank{rank}.jsonl"
+
+
+def _run_root(path: Path) -> Path:
+    """The run folder a journal file belongs to (``RUN/TASK/journal.rankN.jsonl``)."""
+    return path.parent.parent
+
+
+def stored_line(record: Record, root: Path) -> str:
+    """``record`` as a journal line, its image paths relative to ``root`` where inside it."""
+    if not record.images:
+        return record.to_json()
+    base = os.path.abspath(root)
+    images = []
+    for image in record.images:
+        absolute = os.path.abspath(image)
+        inside = os.path.commonpath([base, absolute]) == base
+        images.append(Path(os.path.relpath(absolute, base)).as_posix() if inside else absolute)
+    return replace(record, images=images).to_json()
+
+
+def _loaded_path(image: str, root: Path, run_id: str) -> str:
+    path = Path(image)
+    if path.is_absolute():
+        return image
+    joined = root / path
+    if joined.exists() or run_id not in path.parts:
+        return str(joined)
+    # an older journal's path relative to the directory it ran in: RUNS/<run id>/TASK/...
+    inside = path.parts[len(path.parts) - path.parts[::-1].index(run_id):]
+    return str(root.joinpath(*inside))
+
+
+def _loaded(record: Record, root: Path) -> Record:
+    if record.images:
+        record.images = [_loaded_path(image, root, record.run_id) for image in record.images]
+    return record
 
 
 @dataclass(frozen=True)
@@ -48,6 +90,7 @@ def read_journal(path: Path) -> JournalRead:
     if not path.exists():
         return JournalRead([], 0, 0)
     raw = path.read_bytes()
+    root = _run_root(path)
     records: list[Record] = []
     offset = 0
     lines = raw.split(b"\n")
@@ -55,7 +98,7 @@ def read_journal(path: Path) -> JournalRead:
     for lineno, line in enumerate(lines[:-1], start=1):
         if line.strip():
             try:
-                records.append(Record.from_dict(json.loads(line)))
+                records.append(_loaded(Record.from_dict(json.loads(line)), root))
             except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
                 if lineno == len(lines) - 1 and not lines[-1]:
                     # The last complete-looking line is garbage: treat it as torn too.
@@ -102,7 +145,8 @@ class Journal:
         """Write records and flush them to the operating system."""
         if self._fh is None:
             raise RuntimeError("journal is not open")
-        self._fh.write("".join(r.to_json() + "\n" for r in records))
+        root = _run_root(self.path)
+        self._fh.write("".join(stored_line(r, root) + "\n" for r in records))
         self._fh.flush()
 
     def close(self) -> None:
@@ -125,7 +169,7 @@ def rewrite_journal(path: Path, records: Iterable[Record]) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     with tmp.open("w", encoding="utf-8") as fh:
         for record in records:
-            fh.write(record.to_json() + "\n")
+            fh.write(stored_line(record, _run_root(path)) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)

@@ -16,7 +16,7 @@ from typing import Any
 from harmonybench.errors import DataError
 from harmonybench.journal import iter_journal_files, read_journal, rewrite_journal
 from harmonybench.registries import get_task
-from harmonybench.runfolder import RunFolder, now, sha256_file
+from harmonybench.runfolder import RunFolder, now, recorded_path, sha256_file
 from harmonybench.schema import Output
 from harmonybench.scoring import resolve_protocols
 from harmonybench.summary import score_record, summarize_task
@@ -35,15 +35,15 @@ def rescore(run_dir: str | Path, protocols: Sequence[str] = (), *,
         options = dict(spec.get("options") or {})
         options.pop("default_protocol", None)
         task = get_task(spec["task"], options)
-        data = Path(spec["data"])
-        if not data.exists():
-            raise DataError(data, f"the data of task {task.name!r} recorded in "
-                                  f"{folder.run_json} is gone")
+        data = recorded_path(folder.root, spec, "data")
+        if data is None or not data.exists():
+            raise DataError(data or folder.run_json, f"the data of task {task.name!r} "
+                                                     f"recorded in {folder.run_json} is gone")
         digest = sha256_file(data)
         if digest != spec.get("data_sha256") and not force:
             raise DataError(data, "changed since the run (sha256 differs from run.json); "
                                   "pass --force to rescore against the new file")
-        images = Path(spec["images"]) if spec.get("images") else None
+        images = recorded_path(folder.root, spec, "images")
         samples = task.load(data, images)
         if spec.get("limit") is not None:
             samples = samples[: int(spec["limit"])]

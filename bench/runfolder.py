@@ -2,7 +2,15 @@
 
 The run id is derived from the model spec and the task specs (names, versions, prompt template
 hashes, generation settings, data file hashes, limit, seed), so the same command resumes the same
-folder, and anything that changes the answers makes a new one.
+folder, and anything that changes the answers makes a new one. Where files live is not part of
+it: the data is identified by its sha256 and the image folder by its place beside the data file
+(:data:`LOCATION_KEYS` are left out), so the same data under another output folder or another
+working directory gives the same id.
+
+Paths that one command writes and another reads (``run.json``'s data and image folders) are
+recorded twice: absolute, and relative to the run folder (``*_from_run``); readers try the
+relative one first (:func:`recorded_path`), so a run folder moved together with its data, or
+read from another working directory, still finds them.
 """
 
 from __future__ import annotations
@@ -75,14 +83,60 @@ def slug(text: str) -> str:
     return cleaned[:48] or "run"
 
 
+LOCATION_KEYS: tuple[str, ...] = ("data", "images", "data_from_run", "images_from_run")
+"""Task spec keys that say where files are, not what they are: not part of the run id."""
+
+
 def run_id(model_spec: dict[str, Any], task_specs: list[dict[str, Any]]) -> str:
-    """``<model name>-<hash>``: stable for the same model and task specs."""
-    identity = {"model": model_spec, "tasks": task_specs}
+    """``<model name>-<hash>``: stable for the same model and task specs, wherever they live."""
+    tasks = [{k: v for k, v in spec.items() if k not in LOCATION_KEYS} for spec in task_specs]
+    identity = {"model": model_spec, "tasks": tasks}
     location = model_spec.get("location") or ""
     name = Path(str(location)).name if location else ""
     base = slug(f"{model_spec.get('adapter', 'model')}-{name}" if name else
                 str(model_spec.get("adapter", "model")))
     return f"{base}-{short_hash(identity, 10)}"
+
+
+def location_spec(root: Path, data: Path, images: Path | None) -> dict[str, str | None]:
+    """Where a task's files are, for ``run.json``: absolute and relative to the run folder.
+
+    ``images_from_data`` (the image folder seen from the data file's folder) is part of the run
+    id: it tells two image folders for one annotation file apart without naming the machine's
+    layout.
+    """
+    base = root.resolve()
+    data_abs = data.resolve()
+    images_abs = images.resolve() if images is not None else None
+    return {
+        "data": str(data_abs),
+        "data_from_run": Path(os.path.relpath(data_abs, base)).as_posix(),
+        "images": str(images_abs) if images_abs else None,
+        "images_from_run": (Path(os.path.relpath(images_abs, base)).as_posix()
+                            if images_abs else None),
+        "images_from_data": (Path(os.path.relpath(images_abs, data_abs.parent)).as_posix()
+                             if images_abs else None),
+    }
+
+
+def recorded_path(root: Path, spec: dict[str, Any], key: str) -> Path | None:
+    """A path ``run.json`` recorded under ``key`` (``data`` or ``images``), as it is found now.
+
+    The path relative to the run folder (``{key}_from_run``) comes first, then the absolute one
+    (older run folders hold only ``key``, as given on the command line). ``None`` when the spec
+    records none; the first candidate when none exists (the caller says it is gone).
+    """
+    candidates: list[Path] = []
+    relative = spec.get(f"{key}_from_run")
+    if isinstance(relative, str) and relative:
+        candidates.append(root / relative)
+    given = spec.get(key)
+    if isinstance(given, str) and given:
+        candidates.append(Path(given).expanduser())
+    for candidate in candidates:
+        if candidate.exists():
+            return candidate
+    return candidates[0] if candidates else None
 
 
 @dataclass(frozen=True)

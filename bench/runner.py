@@ -31,6 +31,7 @@ from rich.progress import (
 
 from harmonybench.distributed import World, init_world, rank_device, shard
 from harmonybench.errors import DataError, HarmonyBenchError
+from harmonybench.finished import finished_scores
 from harmonybench.journal import (
     Journal,
     iter_journal_files,
@@ -45,6 +46,7 @@ from harmonybench.registries import MODELS, get_task
 from harmonybench.runfolder import (
     RunFolder,
     command_line,
+    location_spec,
     now,
     package_versions,
     run_id,
@@ -154,8 +156,12 @@ def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> P
         "version": task.version,
         "kind": task.kind,
         "data": str(item.data),
+        "data_from_run": None,
         "data_sha256": sha256_file(item.data),
         "images": str(item.images) if item.images else None,
+        "images_from_run": None,
+        "images_from_data": location_spec(Path("."), item.data, item.images)[
+            "images_from_data"],
         "options": dict(sorted(item.options.items())),
         "default_protocol": headline,
         "template_id": template.id,
@@ -388,10 +394,13 @@ def _start_folder(folder: RunFolder, config: RunConfig, world: World,
     world.barrier()
 
 
-def _finish_folder(folder: RunFolder, failed: int) -> None:
+def _finish_folder(folder: RunFolder, failed: int, *, reused: bool = False) -> None:
     data = folder.read_run_json()
     if data.get("attempts"):
-        data["attempts"][-1].update({"ended": now(), "failed_samples": failed})
+        ended: dict[str, Any] = {"ended": now(), "failed_samples": failed}
+        if reused:
+            ended["reused"] = "finished before: nothing generated, scores.json kept"
+        data["attempts"][-1].update(ended)
     folder.write_json(folder.run_json, data)
 
 
@@ -410,12 +419,25 @@ def run(config: RunConfig) -> RunResult:
             task_specs = [p.spec for p in prepared]
             run_name = run_id(model_spec, task_specs)
             folder = RunFolder(config.output / run_name)
+            for item in prepared:
+                item.spec.update(location_spec(folder.root, item.input.data, item.input.images))
+            packages = package_versions()
             run_json = {
                 "run_id": run_name, "model": model_spec, "tasks": task_specs,
                 "seed": config.seed, "batch_size": config.batch_size, "device": config.device,
-                "world_size": world.world_size, "packages": package_versions(),
+                "world_size": world.world_size, "packages": packages,
             }
+            reused = None
+            if not (config.fresh or config.retry_failed) and world.world_size == 1:
+                reused = finished_scores(
+                    folder, {p.task.name: [s.id for s in p.samples] for p in prepared},
+                    packages=packages)
             _start_folder(folder, config, world, run_json)
+            if reused is not None:
+                log.info("run %s is finished; reusing %s", run_name, folder.scores_json)
+                failed = sum(int(t.get("failed", 0)) for t in reused["tasks"].values())
+                _finish_folder(folder, failed, reused=True)
+                return RunResult(folder.root, run_name, reused, failed)
             show = config.progress if config.progress is not None else \
                 Console(stderr=True).is_terminal
             with progress_bar(show and world.is_main) as progress:

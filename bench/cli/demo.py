@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from collections.abc import Sequence
@@ -91,10 +92,18 @@ def _run(demo: DemoRun, data: Any, output: Path, console: Console, limit: int | 
 
 
 def write_spec(runs: Sequence[DemoRun], path: Path) -> Path:
-    """The leaderboard spec: each demo model with its run folder and role."""
+    """The leaderboard spec: each demo model with its run folder and role.
+
+    Run folders are written relative to the spec's own folder, the way the spec reader
+    (:func:`harmonybench.degradation.load_spec`) resolves them, whatever the working directory.
+    """
     models = []
+    base = path.parent.resolve()
     for demo in runs:
-        entry: dict[str, Any] = {"name": demo.name, "run": str(demo.folder), "role": demo.role}
+        if demo.folder is None:
+            raise HarmonyBenchError(f"demo run {demo.name!r} has no run folder")
+        run = Path(os.path.relpath(demo.folder.resolve(), base)).as_posix()
+        entry: dict[str, Any] = {"name": demo.name, "run": run, "role": demo.role}
         models.append(entry)
     spec = {"title": "harmonybench demo: a pipeline system against specialists",
             "models": models}
