@@ -520,7 +520,8 @@ def masked_ssim(
     """SSIM of ``edited`` against ``original``: the SSIM map averaged outside the edit mask.
 
     The map is torchmetrics' (Gaussian window sigma 1.5, 11x11, reflection padding, data range
-    255, per RGB channel); it is averaged over the channels and the background pixels.
+    255, per RGB channel; computed by :func:`harmonybench.metrics.ssim.ssim_map`, the same map
+    by separable filtering); it is averaged over the channels and the background pixels.
 
     Args:
         edited: the model's edited image.
@@ -532,17 +533,11 @@ def masked_ssim(
     Raises:
         ValueError: sizes differ, or the mask leaves no background.
     """
-    import torch
-    from torchmetrics.functional.image import structural_similarity_index_measure
+    from harmonybench.metrics.ssim import ssim_map
 
     a, b = _pair(edited, original)
     keep = _background(edit_mask(mask, (a.shape[1], a.shape[0]), margin=margin))
-    preds = torch.from_numpy(a).permute(2, 0, 1)[None]
-    target = torch.from_numpy(b).permute(2, 0, 1)[None]
-    _, full = structural_similarity_index_measure(
-        preds, target, data_range=255.0, return_full_image=True
-    )
-    per_pixel = full[0].mean(dim=0).numpy()
+    per_pixel = ssim_map(a, b, data_range=255.0).mean(axis=2)
     return float(per_pixel[keep].mean())
 
 

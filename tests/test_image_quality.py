@@ -316,3 +316,25 @@ def test_background_preservation_and_errors() -> None:
         masked_psnr(original, original, np.ones_like(MASK))
     with pytest.raises(ValueError, match="the edited image is 64x48, the original 32x48"):
         masked_ssim(original, Image.fromarray(ORIGINAL[:, :32]), MASK)
+
+
+@pytest.mark.parametrize("shape", [(7, 9, 3), (64, 48, 3), (37, 101, 1), (20, 20)])
+def test_ssim_map_is_torchmetrics_map(shape: tuple[int, ...]) -> None:
+    """The separable float64 map equals torchmetrics' conv2d map pixel by pixel."""
+    from torchmetrics.functional.image import structural_similarity_index_measure
+
+    from harmonybench.metrics.ssim import ssim_map
+
+    rng = np.random.default_rng(sum(shape))
+    a = rng.integers(0, 256, shape).astype(np.float64)
+    b = np.clip(a + rng.normal(0, 40, shape), 0, 255)
+    a3, b3 = (a[..., None], b[..., None]) if a.ndim == 2 else (a, b)
+    _, full = structural_similarity_index_measure(
+        torch.from_numpy(b3).permute(2, 0, 1)[None], torch.from_numpy(a3).permute(2, 0, 1)[None],
+        data_range=255.0, return_full_image=True)
+    expected = full[0].permute(1, 2, 0).numpy().reshape(b.shape)
+    got = ssim_map(b, a)
+    assert got.shape == b.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="larger than 5 pixels"):
+        ssim_map(a[:5, :5], b[:5, :5])
