@@ -9,6 +9,7 @@ A spec file (YAML) names the models, their runs and their roles::
         role: unified                        # unified | text-specialist | image-specialist
         reference: Monkey                    # optional: the model to compare against
         published: TextHarmony               # optional: the model's name in results/paper
+        about: One model for both outputs.   # optional: a sentence the leaderboard shows
       - name: Monkey
         run: runs/monkey
         role: text-specialist
@@ -58,7 +59,8 @@ from harmonybench.leaderboard import (
 )
 from harmonybench.scales import lower_is_better, scale_of
 
-SPEC_KEYS: tuple[str, ...] = ("name", "run", "runs", "role", "reference", "published")
+SPEC_KEYS: tuple[str, ...] = ("name", "run", "runs", "role", "reference", "published",
+                              "about")
 TOP_KEYS: tuple[str, ...] = ("models", "title")
 
 
@@ -71,6 +73,7 @@ class SpecEntry:
     role: Role
     reference: str | None = None
     published: str | None = None
+    about: str | None = None
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,8 @@ def _entry(path: Path, index: int, raw: object, names: Mapping[str, int]) -> Spe
         raise DataError(path, "a model cannot be its own reference", record=record,
                         field="reference")
     published = _string(path, record, "published", raw.get("published"), optional=True)
-    return SpecEntry(clean, tuple(runs), cast(Role, role), reference, published)
+    about = _string(path, record, "about", raw.get("about"), optional=True)
+    return SpecEntry(clean, tuple(runs), cast(Role, role), reference, published, about)
 
 
 def load_spec(path: str | Path) -> Spec:

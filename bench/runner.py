@@ -69,6 +69,8 @@ class TaskInput:
     images: Path | None = None
     options: dict[str, str] = field(default_factory=dict)
     """``--task-arg TASK:KEY=VALUE`` settings given to the task's constructor."""
+    limit: int | None = None
+    """Only the first N samples of this task (overrides :attr:`RunConfig.limit`)."""
 
 
 @dataclass
@@ -141,8 +143,9 @@ def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> P
             f"{item.name} ({', '.join(task.protocols)})")
     headline = headline or task.headline_protocol(adapter.frame)
     samples = task.load(item.data, item.images)
-    if config.limit is not None:
-        samples = samples[: config.limit]
+    limit = item.limit if item.limit is not None else config.limit
+    if limit is not None:
+        samples = samples[:limit]
     ids = [s.id for s in samples]
     if len(set(ids)) != len(ids):
         dup = next(i for i in ids if ids.count(i) > 1)
@@ -168,7 +171,7 @@ def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> P
         "template_hash": template.hash,
         "template": template.template,
         "generation": generation,
-        "limit": config.limit,
+        "limit": limit,
         "seed": config.seed,
         "n": len(samples),
     }

@@ -12,6 +12,13 @@ Each part is built from the registry exactly as ``--model`` would build it (``AD
 plus its prefixed args); the spec records both, so runs of different pairs never share a run id.
 The prompt family is the text adapter's (image tasks render their own family-independent
 prompts unless the image adapter asks for one).
+
+Two handicaps make the pipeline an honest stand-in for a unified model built from weaker
+parts (:mod:`harmonybench.models.resolution`): ``text_input_scale=F`` gives the text part each
+input image as seen at ``F`` times its resolution (a vision encoder with a small input), and
+``image_output_scale=F`` passes the image part's outputs through ``F`` times their resolution
+(an image decoder that cannot draw finer strokes). Both default to 1 (no change) and are
+recorded in the spec.
 """
 
 from __future__ import annotations
@@ -26,8 +33,16 @@ from harmonybench.model import (
     ModelArgError,
     unsupported_outputs,
 )
+from harmonybench.models.resolution import (
+    file_at_resolution,
+    parse_scale,
+    request_at_resolution,
+)
 from harmonybench.registries import MODELS
 from harmonybench.schema import IMAGE_OUT_KINDS, REQUEST_KINDS, Output, Request, RequestKind
+
+SCALE_KEYS: tuple[str, ...] = ("text_input_scale", "image_output_scale")
+"""compose's own handicaps (see the module docstring)."""
 
 
 def _build(role: str, target: str, args: dict[str, str], device: str | None,
@@ -52,11 +67,12 @@ class ComposedModel(ModelAdapter):
         if location:
             raise ModelArgError("compose takes no location; give --model-arg text=... and "
                                 "--model-arg image=...")
-        unknown = [k for k in args if k not in {"text", "image"} | GENERATION_KEYS
+        unknown = [k for k in args if k not in {"text", "image", *SCALE_KEYS} | GENERATION_KEYS
                    and not k.startswith(("text.", "image."))]
         if unknown:
             raise ModelArgError(f"compose: unknown --model-arg {', '.join(sorted(unknown))} "
-                                "(known: text, image, text.KEY, image.KEY and generation "
+                                "(known: text, image, text.KEY, image.KEY, "
+                                f"{', '.join(SCALE_KEYS)} and generation "
                                 "settings, which reach both parts through the requests)")
         if "text" not in args or "image" not in args:
             raise ModelArgError("compose needs both --model-arg text=ADAPTER[:LOCATION] and "
@@ -66,6 +82,10 @@ class ComposedModel(ModelAdapter):
             sub = {k[len(role) + 1:]: v for k, v in args.items() if k.startswith(f"{role}.")}
             parts[role] = _build(role, args[role], sub, device, dtype)
         self.text_model, self.image_model = parts["text"], parts["image"]
+        self.text_input_scale = parse_scale("text_input_scale",
+                                            args.get("text_input_scale", "1"))
+        self.image_output_scale = parse_scale("image_output_scale",
+                                              args.get("image_output_scale", "1"))
         self.family = self.text_model.family
         self.frame = self.text_model.frame
 
@@ -95,7 +115,16 @@ class ComposedModel(ModelAdapter):
                 outputs[i] = unsupported_outputs([requests[i]], part.name)[0]
         for indices in by_part.values():
             part = parts[indices[0]]
-            answered = part.generate([requests[i] for i in indices], context)
+            if part is self.text_model:
+                sent = [request_at_resolution(requests[i], self.text_input_scale)
+                        for i in indices]
+            else:
+                sent = [requests[i] for i in indices]
+            answered = part.generate(sent, context)
+            if part is self.image_model:
+                for output in answered:
+                    for path in output.images:
+                        file_at_resolution(path, self.image_output_scale)
             outputs.update(zip(indices, answered, strict=True))
         return [outputs[i] for i in range(len(requests))]
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from PIL import Image
 from typer.testing import CliRunner
 
@@ -31,11 +33,59 @@ def headline(entry: dict[str, Any]) -> float:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(build_app(), ["demo", "--quick", "--output", str(out)])
+    """The quick demo as the Makefile runs it: a relative output folder, default options."""
+    home = tmp_path_factory.mktemp("clone")
+    before = Path.cwd()
+    os.chdir(home)
+    try:
+        result = CliRunner().invoke(build_app(), ["demo", "--quick", "--output", "demo-output"])
+    finally:
+        os.chdir(before)
     assert result.exit_code == 0, result.output
     assert "leaderboard (html)" in result.stdout and "finished in" in result.stdout
-    return out
+    return home / "demo-output"
+
+
+def test_spec_paths_are_relative_to_the_spec(demo: Path) -> None:
+    spec = yaml.safe_load((demo / "reports" / "spec.yaml").read_text())
+    for entry in spec["models"]:
+        assert entry["run"].startswith("../runs/"), entry
+        assert (demo / "reports" / entry["run"] / "scores.json").is_file()
+        assert entry["about"], "the page says what each system is"
+
+
+def test_rerun_from_elsewhere_reuses_every_run(demo: Path, tmp_path: Path) -> None:
+    """Another working directory and a relative path to the same folder: nothing runs again."""
+    before_runs = sorted(p.name for p in (demo / "runs").iterdir())
+    stamps = {p: p.stat().st_mtime_ns for p in (demo / "runs").glob("*/scores.json")}
+    elsewhere = tmp_path / "a" / "b"
+    elsewhere.mkdir(parents=True)
+    relative = os.path.relpath(demo, elsewhere)
+    previous = Path.cwd()
+    os.chdir(elsewhere)
+    try:
+        result = CliRunner().invoke(build_app(), ["demo", "--quick", "--output", relative])
+    finally:
+        os.chdir(previous)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (demo / "runs").iterdir()) == before_runs
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps, "finished runs are reused"
+
+
+def test_unified_stand_in_degrades_in_both_modalities(demo: Path) -> None:
+    board = json.loads(_leaderboard_json(demo))
+    means = {row["modality"]: row["mean"]
+             for row in board["degradation"]["means"]}
+    assert set(means) == {"text", "image"}
+    assert all(value > 0 for value in means.values()), means
+
+
+def _leaderboard_json(demo: Path) -> str:
+    result = CliRunner().invoke(build_app(), ["leaderboard", "--spec",
+                                              str(demo / "reports" / "spec.yaml"),
+                                              "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return result.stdout
 
 
 def runs_by_model(demo: Path) -> dict[str, Path]:

@@ -100,3 +100,44 @@ def test_tesseract_engine_option(tmp_path: Path) -> None:
     out = model.generate([_request("vqa", page, "What is the total?")],
                          GenerationContext(image_dir=tmp_path))
     assert out[0].text == "42.50"
+
+
+def test_resolution_handicap_loses_detail_and_keeps_the_frame() -> None:
+    from PIL import Image
+
+    from harmonybench.models.resolution import at_resolution
+
+    sharp = render_text("small print", size=12, margin=2).convert("RGB")
+    assert at_resolution(sharp, 1.0) is sharp
+    seen = at_resolution(sharp, 0.25)
+    assert seen.size == sharp.size, "coordinates stay in the image's own pixel frame"
+    assert seen.tobytes() != sharp.tobytes()
+    # a flat image has no detail to lose
+    flat = Image.new("RGB", (40, 30), "white")
+    assert at_resolution(flat, 0.25).tobytes() == flat.tobytes()
+
+
+def test_compose_handicaps_reach_the_parts(tmp_path: Path) -> None:
+    """text_input_scale changes what the text part sees, image_output_scale what it wrote."""
+    pytest.importorskip("rapidocr")
+    from PIL import Image
+
+    word = save_png(render_text("CENTRE", size=10, margin=2), tmp_path / "word.png")
+    ctx = GenerationContext(image_dir=tmp_path / "out")
+    sharp = ComposedModel(text="rapidocr", image="render")
+    coarse = ComposedModel(text="rapidocr", image="render", text_input_scale="0.2",
+                           image_output_scale="0.1")
+    assert sharp.generate([_request("recognition", word)], ctx)[0].text == "CENTRE"
+    assert coarse.generate([_request("recognition", word)], ctx)[0].text != "CENTRE"
+    assert coarse.spec()["args"]["text_input_scale"] == "0.2"
+    box = [[40, 40], [470, 40], [470, 200], [40, 200]]
+    t2i = Request(sample_id="p", task="anytext-t2i", kind="t2i", prompt='"Sale"',
+                  template_id="t", template_hash="0",
+                  metadata={"texts": ["Sale"], "polygons": [box], "width": 512, "height": 512})
+    (drawn,) = sharp.generate([t2i], GenerationContext(image_dir=tmp_path / "sharp"))
+    (blurred,) = coarse.generate([t2i], GenerationContext(image_dir=tmp_path / "coarse"))
+    a = Image.open(drawn.images[0]).convert("L")
+    b = Image.open(blurred.images[0]).convert("L")
+    assert a.size == b.size and a.tobytes() != b.tobytes()
+    with pytest.raises(ModelArgError, match=r"factor in \(0, 1\]"):
+        ComposedModel(text="null", image="null", image_output_scale="0")
