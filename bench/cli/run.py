@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from harmonybench.cli.common import fail, report_errors, setup_logging
+from harmonybench.cli.common import (
+    fail,
+    report_errors,
+    setup_logging,
+    stdout_console,
+    warn,
+)
 from harmonybench.errors import HarmonyBenchError
 from harmonybench.model import parse_model_args
 from harmonybench.rescore import rescore
@@ -111,12 +117,39 @@ def run_command(
                  "again to resume", code=130)
             return
     if result.scores is not None:
-        console = Console()
-        console.print(scores_table(result.scores, title=f"run {result.run_id}"))
+        stdout_console().print(scores_table(result.scores, title=f"run {result.run_id}"))
         typer.echo(f"run folder: {result.folder}")
+        report_failures(result.scores, result.folder)
     if strict and result.failed:
         fail(f"{result.failed} samples failed (--strict); see {result.folder}/scores.json",
              code=1)
+
+
+def report_failures(scores: Mapping[str, Any], folder: Path, shown: int = 5) -> None:
+    """On stderr: how many samples of each task failed, then the first ``shown`` errors.
+
+    Each error line names the task and the sample, and the error names the file where one is
+    involved (a missing or corrupt image names its image). Nothing is printed when no sample
+    failed.
+    """
+    tasks = scores.get("tasks", {})
+    parts: dict[str, str] = {}
+    total = 0
+    for task, entry in tasks.items():
+        failed, unsupported = int(entry.get("failed", 0)), int(entry.get("unsupported", 0))
+        if failed or unsupported:
+            total += failed + unsupported
+            parts[task] = f"{task}: {failed} of {entry.get('n', '?')} failed" + (
+                f", {unsupported} unsupported" if unsupported else "")
+    if not total:
+        return
+    warn(f"{total} sample{'s' if total != 1 else ''} not scored ({'; '.join(parts.values())})")
+    errors = [f"{task} {line}" for task in parts for line in tasks[task].get("errors", [])]
+    for line in errors[:shown]:
+        typer.echo(f"  {line}", err=True)
+    more = total - min(len(errors), shown)
+    typer.echo(f"  {f'... and {more} more; ' if more > 0 else ''}every error is journaled "
+               f"under {folder} (--retry-failed runs those samples again)", err=True)
 
 
 def rescore_command(
@@ -131,4 +164,5 @@ def rescore_command(
     setup_logging(False)
     with report_errors():
         scores = rescore(run_dir, protocol or [], force=force)
-    Console().print(scores_table(scores, title=f"rescored {run_dir}"))
+    stdout_console().print(scores_table(scores, title=f"rescored {run_dir}"))
+    report_failures(scores, run_dir)
