@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from harmonybench.cli.common import (
+    EXIT_DATA_ERROR,
     fail,
     report_errors,
     setup_logging,
@@ -153,16 +154,34 @@ def report_failures(scores: Mapping[str, Any], folder: Path, shown: int = 5) -> 
 
 
 def rescore_command(
-    run_dir: Annotated[Path, typer.Argument(help="A run folder written by `harmonybench run`.")],
+    run_dirs: Annotated[list[Path], typer.Argument(
+        help="Run folders written by `harmonybench run` (e.g. runs/base/*).")],
     protocol: Annotated[list[str] | None, typer.Option(
         "--protocol", help="Protocol to (re)score; repeatable. Default: all of each task's.")
     ] = None,
     force: Annotated[bool, typer.Option(
         help="Rescore even when a data file changed since the run.")] = False,
 ) -> None:
-    """Re-score a run's journals under protocols, with no model."""
+    """Re-score the journals of each run folder under protocols, with no model.
+
+    Each folder is rescored and its table printed; a folder that cannot be rescored gets one
+    error line naming it, the others are still rescored, and the command then exits 2.
+    """
     setup_logging(False)
-    with report_errors():
-        scores = rescore(run_dir, protocol or [], force=force)
-    stdout_console().print(scores_table(scores, title=f"rescored {run_dir}"))
-    report_failures(scores, run_dir)
+    failed = 0
+    for run_dir in run_dirs:
+        try:
+            scores = rescore(run_dir, protocol or [], force=force)
+        except HarmonyBenchError as exc:
+            message = str(exc)
+            where = "" if str(run_dir) in message else f"{run_dir}: "
+            typer.echo(f"error: {where}{message}", err=True)
+            failed += 1
+            continue
+        stdout_console().print(scores_table(scores, title=f"rescored {run_dir.name}"))
+        typer.echo(f"run folder: {run_dir}")
+        report_failures(scores, run_dir)
+    if failed and len(run_dirs) > 1:
+        fail(f"{failed} of {len(run_dirs)} run folders could not be rescored (see above)")
+    if failed:
+        raise SystemExit(EXIT_DATA_ERROR)
