@@ -39,6 +39,22 @@ class DataError(HarmonyBenchError):
         super().__init__(f"{': '.join([', '.join(where), problem])}")
 
 
+class ImageError(HarmonyBenchError, OSError):
+    """An input image that cannot be opened: names the file (or the embedded image).
+
+    Also an :class:`OSError`, so code that catches PIL's errors catches this one.
+
+    Args:
+        where: the image's path, or the dataset's name for embedded bytes.
+        reason: why it cannot be opened, in words.
+    """
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(f"cannot open image {where}: {reason}")
+
+
 class RegistryError(HarmonyBenchError):
     """An unknown task, model or protocol name, or a plugin that fails to load."""
 

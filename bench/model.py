@@ -80,6 +80,16 @@ class ModelAdapter(ABC):
         """Whether this adapter can serve requests of ``kind``."""
         return kind in self.kinds
 
+    @classmethod
+    def declared_kinds(cls, args: Mapping[str, str]) -> frozenset[RequestKind]:
+        """The kinds an adapter built with ``--model-arg`` ``args`` can serve at most, known
+        before it is built (no weights loaded); once built, :meth:`supports` may narrow them.
+
+        The run loop checks its tasks against this first, so that a task the adapter cannot
+        serve fails before any model is loaded. By default :attr:`kinds`.
+        """
+        return cls.kinds
+
     def spec(self) -> dict[str, Any]:
         """What identifies this model in ``run.json`` and in the run id."""
         return {

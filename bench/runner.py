@@ -1,11 +1,14 @@
 """``harmonybench run``: inference journaled batch by batch, resumable, sharded across ranks.
 
+First the checks of :mod:`harmonybench.preflight` (paths exist, the model serves every task's
+request kind), before any weights or data are loaded.
+
 The loop, per task: load the samples, skip those already journaled (by any rank), give this
 rank its strided share of the rest, and for each batch build requests, call the adapter,
 extract and score the answers, and append the records to this rank's journal. A batch that
 raises is retried sample by sample; CUDA out-of-memory halves the batch size; a sample that
-still fails is journaled with its error. Rank 0 waits for every rank, merges the journals and
-writes ``scores.json``.
+still fails is journaled with its error (:mod:`harmonybench.batches`). Rank 0 waits for every
+rank, merges the journals and writes ``scores.json``.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import hashlib
 import logging
 import shutil
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +32,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from harmonybench.batches import BatchRunner
 from harmonybench.distributed import World, init_world, rank_device, shard
 from harmonybench.errors import DataError, HarmonyBenchError
 from harmonybench.finished import finished_scores
@@ -41,6 +45,7 @@ from harmonybench.journal import (
     rewrite_journal,
 )
 from harmonybench.model import GenerationContext, ModelAdapter, generation_overrides
+from harmonybench.preflight import check_inputs, check_served_kinds
 from harmonybench.protocol import BaseProtocol
 from harmonybench.registries import MODELS, get_task
 from harmonybench.runfolder import (
@@ -178,67 +183,6 @@ def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> P
     return PreparedTask(task, item, samples, protocols, generation, spec)
 
 
-def is_out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` is a CUDA (or other accelerator) out-of-memory error."""
-    return type(exc).__name__ == "OutOfMemoryError" or "out of memory" in str(exc).lower()
-
-
-def _free_accelerator_memory() -> None:
-    import sys
-
-    torch = sys.modules.get("torch")
-    if torch is not None and torch.cuda.is_available():
-        torch.cuda.empty_cache()
-
-
-class BatchRunner:
-    """Runs batches through an adapter with retries; keeps the current batch size."""
-
-    def __init__(self, adapter: ModelAdapter, context: GenerationContext, batch_size: int):
-        self.adapter = adapter
-        self.context = context
-        self.batch_size = max(1, batch_size)
-
-    def _call(self, requests: Sequence[Request]) -> list[Output]:
-        start = time.perf_counter()
-        outputs = self.adapter.generate(requests, self.context)
-        elapsed = time.perf_counter() - start
-        if len(outputs) != len(requests) or any(
-            o.sample_id != r.sample_id for o, r in zip(outputs, requests, strict=False)
-        ):
-            raise RuntimeError(
-                f"{self.adapter.name} returned {len(outputs)} outputs for {len(requests)} "
-                "requests (or in another order)"
-            )
-        share = elapsed / max(1, len(requests))
-        return [o if o.latency_s else _with_latency(o, share) for o in outputs]
-
-    def run(self, requests: Sequence[Request]) -> list[Output]:
-        """Outputs for ``requests``: whole batch, halves on OOM, one by one on other errors."""
-        try:
-            return self._call(requests)
-        except Exception as exc:
-            if is_out_of_memory(exc) and len(requests) > 1:
-                _free_accelerator_memory()
-                self.batch_size = max(1, len(requests) // 2)
-                log.warning("out of memory with batch %d; retrying with batch size %d",
-                            len(requests), self.batch_size)
-                half = len(requests) // 2
-                return self.run(requests[:half]) + self.run(requests[half:])
-            if len(requests) == 1:
-                return [Output(sample_id=requests[0].sample_id,
-                               error=f"{type(exc).__name__}: {exc}")]
-            log.warning("batch of %d failed (%s: %s); retrying sample by sample",
-                        len(requests), type(exc).__name__, exc)
-            return [out for r in requests for out in self.run([r])]
-
-
-def _with_latency(output: Output, latency: float) -> Output:
-    from dataclasses import replace
-
-    return replace(output, latency_s=latency)
-
-
 def make_record(
     run: str, prepared: PreparedTask, sample: Sample, request: Request, output: Output,
     rank: int,
@@ -333,7 +277,6 @@ def run_task(
         image_dir=folder.image_dir(task.name), rank=world.rank, world_size=world.world_size
     )
     runner = BatchRunner(adapter, context, config.batch_size)
-    supported = adapter.supports(task.kind)
     started = time.perf_counter()
     done = 0
     with Journal(journal_path(folder.task_dir(task.name), world.rank)) as journal:
@@ -346,12 +289,7 @@ def run_task(
                              seed=sample_seed(config.seed, s.id), index=positions[s.id])
                 for s in batch
             ]
-            if supported:
-                outputs = runner.run(requests)
-            else:
-                outputs = [Output(sample_id=r.sample_id, unsupported=True,
-                                  error=f"{adapter.name} does not serve {task.kind!r} requests")
-                           for r in requests]
+            outputs = runner.run(requests)
             journal.append(
                 make_record(run, prepared, s, r, o, world.rank)
                 for s, r, o in zip(batch, requests, outputs, strict=True)
@@ -413,10 +351,12 @@ def run(config: RunConfig) -> RunResult:
         raise HarmonyBenchError("no tasks given (--tasks)")
     if config.batch_size < 1:
         raise HarmonyBenchError(f"--batch-size must be at least 1, got {config.batch_size}")
+    check_inputs(MODELS.load(config.model), config)
     world = init_world(config.device)
     try:
         adapter = build_adapter(config, world)
         try:
+            check_served_kinds(adapter, config)
             prepared = [prepare_task(item, adapter, config) for item in config.tasks]
             model_spec = adapter.spec()
             task_specs = [p.spec for p in prepared]

@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from harmonybench.errors import ImageError
+
 if TYPE_CHECKING:
     from PIL import Image
 
@@ -65,15 +67,28 @@ class ImageRef:
             raise ValueError("ImageRef needs a path or data")
 
     def open(self) -> Image.Image:
-        """Open the image with PIL and convert it to RGB."""
-        from PIL import Image
+        """Open the image with PIL and convert it to RGB.
 
-        if self.data is not None:
-            img = Image.open(io.BytesIO(self.data))
-        else:
-            assert self.path is not None
-            img = Image.open(self.path)
-        return img.convert("RGB")
+        Raises:
+            ImageError: the file is missing, is not an image or is damaged; the message names
+                the file (:meth:`describe`) and why.
+        """
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            if self.data is not None:
+                img = Image.open(io.BytesIO(self.data))
+            else:
+                assert self.path is not None
+                img = Image.open(self.path)
+            return img.convert("RGB")
+        except FileNotFoundError as exc:
+            raise ImageError(self.describe(), "no such file") from exc
+        except UnidentifiedImageError as exc:
+            raise ImageError(self.describe(), "not an image PIL can read (corrupt, empty or "
+                                              "another format)") from exc
+        except Exception as exc:  # truncated data, a broken PNG chunk, a decompression bomb
+            raise ImageError(self.describe(), f"{type(exc).__name__}: {exc}") from exc
 
     def describe(self) -> str:
         """The path, or the dataset's name for embedded bytes."""

@@ -20,6 +20,9 @@ from harmonybench.task import Task
 
 log = logging.getLogger(__name__)
 
+NOTHING_SCORED = "nothing scored"
+"""What a table shows (beside a dash) for a task with no scored sample."""
+
 
 def score_record(record: Record, sample: Sample, protocols: Sequence[BaseProtocol[Any]]) -> None:
     """Fill ``record.scores`` with every protocol's per-sample score (failed records get none)."""
@@ -87,6 +90,10 @@ def summarize_task(
         entry["scored"] = 0
         entry["note"] = "no ground truth (a test split): outputs are journaled, not scored"
         return entry
+    if samples and not scored_samples:
+        # the protocol values below are reductions over no sample: never a score
+        entry["note"] = (f"{NOTHING_SCORED}: {failed} failed, {unsupported} unsupported, "
+                         f"{missing} not run")
     readers = sorted({str(a["reader"]) for a in answers if isinstance(a, Mapping)
                       and a.get("reader")})
     for protocol in protocols:
@@ -104,20 +111,39 @@ def summarize_task(
     return entry
 
 
+def _headline_metric(entry: Mapping[str, Any]) -> tuple[str, str]:
+    """The task's headline protocol and the name of its first numeric metric (or ``""``)."""
+    protocol = str(entry.get("default_protocol") or "")
+    metrics = entry.get("protocols", {}).get(protocol, {})
+    metric = next((m for m, v in metrics.items() if _is_value(v)), "")
+    return protocol, metric
+
+
+def _is_value(value: Any) -> bool:
+    return not (isinstance(value, dict | bool | str) or value is None)
+
+
 def scores_table(scores: Mapping[str, Any], title: str) -> Table:
-    """The score table printed at the end of a run (percentages, failures beside them)."""
+    """The score table printed at the end of a run (percentages, failures beside them).
+
+    A task with no scored sample gets one row, a dash and "nothing scored": its protocol
+    values are reductions over no sample, never scores (not ``0.00``).
+    """
     table = Table(title=title)
     for column in ("task", "protocol", "metric", "value", "unit", "scored", "failed",
                    "unsupported"):
         table.add_column(column, justify="right" if column not in {"task", "protocol",
                                                                    "metric"} else "left")
     for task, entry in scores.get("tasks", {}).items():
+        counts = (str(entry["scored"]), str(entry["failed"]), str(entry["unsupported"]))
+        if not entry["scored"]:
+            table.add_row(task, *_headline_metric(entry), "–", NOTHING_SCORED, *counts)
+            continue
         for protocol, metrics in entry.get("protocols", {}).items():
             for metric, value in metrics.items():
-                if isinstance(value, dict | bool | str) or value is None:
+                if not _is_value(value):
                     continue
                 scale = scale_of(protocol, metric, value)
                 shown = scale.show(float(value) * scale.factor)
-                table.add_row(task, protocol, metric, shown, scale.label, str(entry["scored"]),
-                              str(entry["failed"]), str(entry["unsupported"]))
+                table.add_row(task, protocol, metric, shown, scale.label, *counts)
     return table

@@ -93,6 +93,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from harmonybench.errors import ImageError
 from harmonybench.model import (
     GenerationContext,
     ModelAdapter,
@@ -353,8 +354,8 @@ def _reference_image(request: Request, params: Params) -> Any:
     ref = request.images[0]
     try:
         image = ref.open()
-    except Exception as exc:
-        raise RequestError(f"cannot open image {ref.describe()}: {exc}") from exc
+    except ImageError as exc:  # names the file
+        raise RequestError(str(exc)) from exc
     from PIL import Image
 
     if image.size != (params.width, params.height):

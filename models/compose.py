@@ -23,7 +23,7 @@ recorded in the spec.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from harmonybench.model import (
@@ -89,9 +89,31 @@ class ComposedModel(ModelAdapter):
         self.family = self.text_model.family
         self.frame = self.text_model.frame
 
+    @staticmethod
+    def role_for(kind: RequestKind) -> str:
+        """``"image"`` or ``"text"``: the role of the part that gets requests of ``kind``."""
+        return "image" if kind in IMAGE_OUT_KINDS else "text"
+
     def part_for(self, kind: RequestKind) -> ModelAdapter:
         """The part that gets requests of ``kind``."""
-        return self.image_model if kind in IMAGE_OUT_KINDS else self.text_model
+        return self.image_model if self.role_for(kind) == "image" else self.text_model
+
+    @classmethod
+    def declared_kinds(cls, args: Mapping[str, str]) -> frozenset[RequestKind]:
+        """The kinds each named part declares, among those routed to it (nothing is built).
+
+        Without both parts named, or with compose as a part, every kind: the constructor
+        then says what is wrong.
+        """
+        targets = {role: args.get(role, "").partition(":")[0] for role in ("text", "image")}
+        if not all(targets.values()) or cls.name in targets.values():
+            return cls.kinds
+        kinds: set[RequestKind] = set()
+        for role, target in targets.items():
+            sub = {k[len(role) + 1:]: v for k, v in args.items() if k.startswith(f"{role}.")}
+            declared = MODELS.load(target).declared_kinds(sub)
+            kinds.update(k for k in declared if cls.role_for(k) == role)
+        return frozenset(kinds)
 
     def supports(self, kind: RequestKind) -> bool:
         """Whether the part that would get ``kind`` serves it."""

@@ -40,6 +40,7 @@ import inspect
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from harmonybench.errors import ImageError
 from harmonybench.model import ModelArgError
 from harmonybench.models.diffusers_t2i import IMAGE_SETTINGS, DiffusersText2Image, Prepared
 from harmonybench.models.imageio import RequestError, binary_mask, polygons_mask, text_targets
@@ -77,8 +78,8 @@ class DiffusersInpaint(DiffusersText2Image):
         ref = request.images[0]
         try:
             image = ref.open()
-        except Exception as exc:
-            raise RequestError(f"cannot open image {ref.describe()}: {exc}") from exc
+        except ImageError as exc:  # names the file
+            raise RequestError(str(exc)) from exc
         if request.mask is not None:
             try:
                 mask = binary_mask(request.mask.open(), image.size)

@@ -61,6 +61,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from harmonybench.errors import ImageError
 from harmonybench.model import (
     GenerationContext,
     ModelAdapter,
@@ -436,10 +437,8 @@ class HFVisionLanguageModel(ModelAdapter):
                 continue
             try:
                 images = [ref.open() for ref in request.images]
-            except (OSError, ValueError) as exc:
-                where = ", ".join(ref.describe() for ref in request.images)
-                outputs[index] = Output(sample_id=request.sample_id,
-                                        error=f"cannot open image {where}: {exc}")
+            except ImageError as exc:  # names the file
+                outputs[index] = Output(sample_id=request.sample_id, error=str(exc))
                 continue
             settings = generation_settings(request, self.overrides)
             key = short_hash({"g": settings, "images": bool(images)})

@@ -392,8 +392,7 @@ class OCREngineModel(ModelAdapter):
         try:
             return ref.open()
         except Exception as exc:
-            return Output(sample_id=request.sample_id,
-                          error=f"cannot open image {ref.describe()}: {exc}")
+            return Output(sample_id=request.sample_id, error=str(exc))  # names the file
 
     def _failed(self, request: Request, exc: Exception) -> Output:
         if isinstance(exc, EngineUnavailableError):

@@ -29,6 +29,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from harmonybench.errors import ImageError
 from harmonybench.model import (
     GenerationContext,
     ModelAdapter,
@@ -166,6 +167,9 @@ class OCRQuestionAnswering(ModelAdapter):
                 continue
             try:
                 lines = self.page_reader.read(request.images[0].open())
+            except ImageError as exc:  # names the file
+                outputs.append(Output(sample_id=request.sample_id, error=str(exc)))
+                continue
             except Exception as exc:
                 outputs.append(Output(sample_id=request.sample_id,
                                       error=f"{type(exc).__name__}: {exc}"))

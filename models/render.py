@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from harmonybench.errors import ImageError
 from harmonybench.model import (
     GenerationContext,
     ModelAdapter,
@@ -444,8 +445,8 @@ class RenderModel(ModelAdapter):
             ref = request.images[0]
             try:
                 canvas = ref.open()
-            except Exception as exc:
-                raise RequestError(f"cannot open image {ref.describe()}: {exc}") from exc
+            except ImageError as exc:  # names the file
+                raise RequestError(str(exc)) from exc
             polygons = targets.scaled(canvas.size)
             if request.mask is not None:
                 try:

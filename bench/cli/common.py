@@ -21,6 +21,23 @@ def stderr_console() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+PIPED_WIDTH = 1000
+"""Columns of a stdout console that is not a terminal: wide enough that no table is cut."""
+
+
+def stdout_console() -> Console:
+    """A console on stdout for tables.
+
+    On a terminal it is the terminal's width; piped or redirected (``| cat``, a file, a test
+    runner) it is :data:`PIPED_WIDTH` columns wide, so that rich never cuts a table (or its
+    cells) to the 80 columns it assumes otherwise.
+    """
+    console = Console(highlight=False)
+    if console.is_terminal:
+        return console
+    return Console(highlight=False, width=PIPED_WIDTH)
+
+
 def fail(message: str, code: int = EXIT_DATA_ERROR) -> None:
     """Print one error line on stderr and exit with ``code``."""
     print(f"error: {message}", file=sys.stderr)

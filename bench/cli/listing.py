@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from enum import Enum
 from typing import Annotated, Any
@@ -22,8 +23,21 @@ class Kind(str, Enum):
     readers = "readers"
 
 
+_ROLE = re.compile(r":(?:[a-z]+:)?[a-z]+:`(~?)([^`<]*?)(?:\s*<[^>]*>)?`")
+"""A reST role such as ``:class:`MonkeyModel``` or ``:func:`~harmonybench.x.y```."""
+
+
+def plain_text(text: str) -> str:
+    """``text`` with the reST markup of docstrings removed: roles keep their target
+    (``~`` keeps its last dotted part), literals and emphasis lose their quotes."""
+    text = _ROLE.sub(lambda m: m.group(2).rsplit(".", 1)[-1] if m.group(1) else m.group(2),
+                     text)
+    text = re.sub(r"``([^`]+)``", r"\1", text)
+    return re.sub(r"(?<![\w`])[`*]([^`*]+)[`*](?![\w`])", r"\1", text)
+
+
 def _line(name: str, text: str) -> str:
-    return f"{name:<22} {text}"
+    return f"{name:<22} {plain_text(text)}"
 
 
 def _lines(registry: Registry[Any], describe: Callable[[Any], str]) -> list[str]:

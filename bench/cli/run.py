@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 
-from harmonybench.cli.common import fail, report_errors, setup_logging
+from harmonybench.cli.common import (
+    EXIT_DATA_ERROR,
+    fail,
+    report_errors,
+    setup_logging,
+    stdout_console,
+    warn,
+)
 from harmonybench.errors import HarmonyBenchError
 from harmonybench.model import parse_model_args
 from harmonybench.rescore import rescore
@@ -111,24 +118,70 @@ def run_command(
                  "again to resume", code=130)
             return
     if result.scores is not None:
-        console = Console()
-        console.print(scores_table(result.scores, title=f"run {result.run_id}"))
+        stdout_console().print(scores_table(result.scores, title=f"run {result.run_id}"))
         typer.echo(f"run folder: {result.folder}")
+        report_failures(result.scores, result.folder)
     if strict and result.failed:
         fail(f"{result.failed} samples failed (--strict); see {result.folder}/scores.json",
              code=1)
 
 
+def report_failures(scores: Mapping[str, Any], folder: Path, shown: int = 5) -> None:
+    """On stderr: how many samples of each task failed, then the first ``shown`` errors.
+
+    Each error line names the task and the sample, and the error names the file where one is
+    involved (a missing or corrupt image names its image). Nothing is printed when no sample
+    failed.
+    """
+    tasks = scores.get("tasks", {})
+    parts: dict[str, str] = {}
+    total = 0
+    for task, entry in tasks.items():
+        failed, unsupported = int(entry.get("failed", 0)), int(entry.get("unsupported", 0))
+        if failed or unsupported:
+            total += failed + unsupported
+            parts[task] = f"{task}: {failed} of {entry.get('n', '?')} failed" + (
+                f", {unsupported} unsupported" if unsupported else "")
+    if not total:
+        return
+    warn(f"{total} sample{'s' if total != 1 else ''} not scored ({'; '.join(parts.values())})")
+    errors = [f"{task} {line}" for task in parts for line in tasks[task].get("errors", [])]
+    for line in errors[:shown]:
+        typer.echo(f"  {line}", err=True)
+    more = total - min(len(errors), shown)
+    typer.echo(f"  {f'... and {more} more; ' if more > 0 else ''}every error is journaled "
+               f"under {folder} (--retry-failed runs those samples again)", err=True)
+
+
 def rescore_command(
-    run_dir: Annotated[Path, typer.Argument(help="A run folder written by `harmonybench run`.")],
+    run_dirs: Annotated[list[Path], typer.Argument(
+        help="Run folders written by `harmonybench run` (e.g. runs/base/*).")],
     protocol: Annotated[list[str] | None, typer.Option(
         "--protocol", help="Protocol to (re)score; repeatable. Default: all of each task's.")
     ] = None,
     force: Annotated[bool, typer.Option(
         help="Rescore even when a data file changed since the run.")] = False,
 ) -> None:
-    """Re-score a run's journals under protocols, with no model."""
+    """Re-score the journals of each run folder under protocols, with no model.
+
+    Each folder is rescored and its table printed; a folder that cannot be rescored gets one
+    error line naming it, the others are still rescored, and the command then exits 2.
+    """
     setup_logging(False)
-    with report_errors():
-        scores = rescore(run_dir, protocol or [], force=force)
-    Console().print(scores_table(scores, title=f"rescored {run_dir}"))
+    failed = 0
+    for run_dir in run_dirs:
+        try:
+            scores = rescore(run_dir, protocol or [], force=force)
+        except HarmonyBenchError as exc:
+            message = str(exc)
+            where = "" if str(run_dir) in message else f"{run_dir}: "
+            typer.echo(f"error: {where}{message}", err=True)
+            failed += 1
+            continue
+        stdout_console().print(scores_table(scores, title=f"rescored {run_dir.name}"))
+        typer.echo(f"run folder: {run_dir}")
+        report_failures(scores, run_dir)
+    if failed and len(run_dirs) > 1:
+        fail(f"{failed} of {len(run_dirs)} run folders could not be rescored (see above)")
+    if failed:
+        raise SystemExit(EXIT_DATA_ERROR)

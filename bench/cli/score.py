@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from harmonybench.cli.common import print_json, report_errors, warn
+from harmonybench.cli.common import print_json, report_errors, stdout_console, warn
 from harmonybench.predictions import read_predictions
 from harmonybench.registries import get_task
 from harmonybench.scoring import ScoreReport, resolve_protocols, score_predictions
@@ -74,4 +73,4 @@ def score_command(
     if as_json:
         print_json(report.to_json())
     else:
-        Console().print(report_table(report))
+        stdout_console().print(report_table(report))
