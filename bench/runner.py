@@ -17,20 +17,12 @@ import hashlib
 import logging
 import shutil
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress
 
 from harmonybench.batches import BatchRunner
 from harmonybench.distributed import World, init_world, rank_device, shard
@@ -46,6 +38,7 @@ from harmonybench.journal import (
 )
 from harmonybench.model import GenerationContext, ModelAdapter, generation_overrides
 from harmonybench.preflight import check_inputs, check_served_kinds
+from harmonybench.progress import progress_bar
 from harmonybench.protocol import BaseProtocol
 from harmonybench.registries import MODELS, get_task
 from harmonybench.runfolder import (
@@ -213,25 +206,6 @@ def make_record(
             record.error = f"scoring failed: {type(exc).__name__}: {exc}"
             record.scores = {}
     return record
-
-
-@contextmanager
-def progress_bar(enabled: bool) -> Iterator[Progress | None]:
-    """A rich progress bar with samples/s and ETA, or nothing when not wanted."""
-    if not enabled:
-        yield None
-        return
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]} samples/s"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    )
-    with progress:
-        yield progress
 
 
 def pending_samples(
