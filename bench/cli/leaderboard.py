@@ -152,7 +152,7 @@ def leaderboard_command(
         "--paper", help="CSV files or folders of published numbers (default: the shipped "
                         "results/paper); repeatable.")] = None,
     default_only: Annotated[bool, typer.Option(
-        "--default-only", help="Show only each task's default protocol.")] = False,
+        "--default-only", help="Keep only each task's default protocol in the details.")] = False,
 ) -> None:
     """Tables of RUN_DIR... by output modality; with --spec, how much unified models degrade."""
     with report_errors():
