@@ -71,15 +71,15 @@ class DetailTable:
 
 def _metric_row(board: Leaderboard, column: Column, models: list[ModelScores],
                 frames: FrameLookup) -> DetailRow:
+    headline = next((t for t in board.headline.tasks if t.task == column.task), None)
+    is_metric = headline is not None and column.metric == headline.metric
     cells = []
     for model in models:
         own = model.tasks[column.task].default_protocol
         shown = board.headline.cell(model.name, column.task).protocol
-        headline = next((t for t in board.headline.tasks if t.task == column.task), None)
         cells.append(DetailCell(
             board.value(model.name, column),
-            headline=(headline is not None and shown == column.protocol
-                      and column.metric == headline.metric),
+            headline=is_metric and shown == column.protocol,
             other_frame=frames.other_frame(column.protocol, own)))
     return DetailRow(column.protocol, column.metric, column.scale, column.kind, tuple(cells))
 
