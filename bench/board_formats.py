@@ -1,4 +1,9 @@
-"""The leaderboard as text: markdown, CSV, JSON and LaTeX (the HTML page is ``html.py``)."""
+"""The leaderboard as text: markdown, CSV, JSON and LaTeX (the HTML page is ``html.py``).
+
+Markdown shows the headline (:mod:`harmonybench.headline`) first and the details
+(:mod:`harmonybench.board_details`) last; CSV, JSON and LaTeX hold the full table beside the
+headline's coverage averages (JSON and LaTeX also the headline itself).
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,15 @@ from typing import Any
 
 import pandas as pd
 
+from harmonybench.board_details import detail_tables
+from harmonybench.headline import Headline, HeadlineTask, compact
 from harmonybench.leaderboard import MODALITY_LABELS, Column, Leaderboard
-from harmonybench.scales import Scale
+from harmonybench.scales import PERCENT, Scale
+
+PARTIAL = "†"
+"""Marks a headline value of a task some of whose samples were not scored."""
+OTHER_FRAME = "°"
+"""Marks a details value of a protocol for another coordinate frame than the model's."""
 
 
 def flat_header(column: Column) -> str:
@@ -40,40 +52,100 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]],
     return "\n".join(lines)
 
 
-def to_markdown(board: Leaderboard) -> str:
-    """One markdown table per output modality, then the notes."""
-    out = ["## Leaderboard", "",
-           "Values in %: fractions of samples x 100; count: as is; FID: lower is better. "
-           "\"failed\": samples without a score (errors, unsupported, not run). "
-           "A dash: not run or nothing scored.", ""]
+HEADLINE_HELP = (
+    "One column per task: its default protocol's main metric (% = fraction of samples x 100; "
+    "count: as is; FID: lower is better). **avg**: each model's mean over the tasks of that "
+    "output modality it covers, with its coverage (covered/eligible tasks): averages over "
+    "different task sets are not directly comparable. A dash: not run or nothing scored; "
+    f"{PARTIAL}: some samples of the task were not scored (see the details)."
+)
+DETAILS_HELP = (
+    "Every protocol, metric, sufficient statistic and sample count, per task. **Bold**: the "
+    f"model's headline value; {OTHER_FRAME}: a protocol for another coordinate frame than the "
+    "model's (it reads the answers as if they were in that frame; never headlined)."
+)
+
+
+def headline_cell(headline: Headline, model: str, task: HeadlineTask) -> str:
+    """A headline value as shown, with :data:`PARTIAL` when samples were not scored."""
+    cell = headline.cell(model, task.task)
+    text = task.scale.show(cell.value)
+    return f"{text} {PARTIAL}" if cell.not_scored and cell.protocol else text
+
+
+def headline_markdown(board: Leaderboard) -> str:
+    """The headline table (both modalities), the metric of each task and the notes."""
+    headline = board.headline
     with_roles = any(m.role for m in board.models)
-    for modality in board.modalities():
-        columns = [c for c in board.columns if c.modality == modality]
-        out += [f"### {MODALITY_LABELS[modality]}", ""]
-        header = ["model", *(["role"] if with_roles else []), *(c.title for c in columns)]
-        rows = []
-        for model in board.models:
-            cells = [c.scale.show(board.value(model.name, c)) for c in columns]
-            rows.append([model.name, *([model.role or ""] if with_roles else []), *cells])
-        right = [False] * (2 if with_roles else 1) + [True] * len(columns)
-        out += [markdown_table(header, rows, right), ""]
-        tasks = board.average_tasks.get(modality, [])
-        over = md_text(", ".join(tasks)) if tasks else "no task (none in common)"
-        out += [f"Average over: {over}.", ""]
+    header = ["model", *(["role"] if with_roles else [])]
+    right = [False] * len(header)
+    for modality in headline.modalities():
+        header += [f"{modality}-out avg (%)", f"{modality}-out coverage"]
+        header += [f"{t.task} ({t.scale.label})" for t in headline.tasks_of(modality)]
+        right += [True] * (2 + len(headline.tasks_of(modality)))
+    rows = []
+    for model in board.models:
+        row = [model.name, *([model.role or ""] if with_roles else [])]
+        for modality in headline.modalities():
+            coverage = headline.coverage[(model.name, modality)]
+            row += [compact(PERCENT).show(coverage.average), coverage.label]
+            row += [headline_cell(headline, model.name, t) for t in headline.tasks_of(modality)]
+        rows.append(row)
+    metrics = "; ".join(f"{t.task}: {'/'.join(t.protocols or (t.protocol,))} · {t.metric}"
+                        for t in headline.tasks)
+    out = ["## Leaderboard", "", HEADLINE_HELP, ""]
+    if headline.tasks:
+        out += [markdown_table(header, rows, right), "", f"Headline metrics: {md_text(metrics)}.",
+                ""]
     out += [f"- {md_text(note)}" for note in board.notes]
     return "\n".join(out).rstrip() + "\n"
 
 
+def details_markdown(board: Leaderboard) -> str:
+    """The details: one transposed table per task, grouped by output modality."""
+    out = ["## Details", "", DETAILS_HELP, ""]
+    modality = ""
+    for table in detail_tables(board):
+        if table.modality != modality:
+            modality = table.modality
+            out += [f"### {MODALITY_LABELS[modality]}", ""]
+        rows = []
+        for row in table.rows:
+            cells = []
+            for cell in row.cells:
+                text = row.text(cell)
+                text = f"**{text}**" if cell.headline else text
+                cells.append(f"{text} {OTHER_FRAME}" if cell.other_frame else text)
+            rows.append([row.label, *cells])
+        out += [f"#### {md_text(table.task)}", "",
+                markdown_table(["protocol · metric", *table.models], rows,
+                               [False] + [True] * len(table.models)), ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def to_markdown(board: Leaderboard) -> str:
+    """The headline table, then the details."""
+    return headline_markdown(board) + "\n" + details_markdown(board)
+
+
 def to_csv(board: Leaderboard) -> str:
-    """The table as CSV: ``model``, ``role``, then one column per :func:`flat_header`."""
+    """The table as CSV: ``model``, ``role``, each modality's coverage average and coverage
+    (``3/7``), then one column per :func:`flat_header` of the full table."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["model", "role", *(flat_header(c) for c in board.columns)])
+    modalities = board.headline.modalities()
+    averages = [h for m in modalities for h in (f"{m}-out/average [%]", f"{m}-out/coverage")]
+    writer.writerow(["model", "role", *averages, *(flat_header(c) for c in board.columns)])
     for model in board.models:
+        coverage = [board.headline.coverage[(model.name, m)] for m in modalities]
         values = [board.value(model.name, c) for c in board.columns]
-        writer.writerow([model.name, model.role or "",
-                         *("" if math.isnan(v) else _csv_number(v, c.scale)
-                           for v, c in zip(values, board.columns, strict=True))])
+        writer.writerow([
+            model.name, model.role or "",
+            *(cell for c in coverage for cell in (
+                "" if math.isnan(c.average) else repr(round(c.average, 6)),
+                f"{len(c.covered)}/{len(c.eligible)}")),
+            *("" if math.isnan(v) else _csv_number(v, c.scale)
+              for v, c in zip(values, board.columns, strict=True))])
     return buffer.getvalue()
 
 
@@ -95,9 +167,36 @@ def _json_number(value: float) -> float | None:
     return None if math.isnan(value) else float(value)
 
 
-def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
-    """The table as JSON: columns described once, one row per model (``null``: no value)."""
+def headline_json(headline: Headline) -> dict[str, Any]:
+    """The headline as JSON: its task columns, then per model the values, the protocol each
+    comes from, the samples not scored and the coverage average of each modality."""
     return {
+        "tasks": [{"modality": t.modality, "task": t.task, "protocol": t.protocol,
+                   "protocols": list(t.protocols or (t.protocol,)), "metric": t.metric,
+                   "scale": t.scale.label, "lower_is_better": t.lower_is_better,
+                   "averaged": t.averaged} for t in headline.tasks],
+        "rows": [
+            {"model": model,
+             "values": [_json_number(headline.cell(model, t.task).value)
+                        for t in headline.tasks],
+             "protocols": [headline.cell(model, t.task).protocol or None
+                           for t in headline.tasks],
+             "not_scored": [headline.cell(model, t.task).not_scored for t in headline.tasks],
+             "averages": {
+                 m: {"average": _json_number(c.average), "covered": list(c.covered),
+                     "eligible": list(c.eligible), "coverage": c.label}
+                 for m in headline.modalities()
+                 for c in (headline.coverage[(model, m)],)}}
+            for model in headline.models
+        ],
+    }
+
+
+def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
+    """The leaderboard as JSON: the headline, then the full table (columns described once,
+    one row per model); ``null``: no value."""
+    return {
+        "headline": headline_json(board.headline),
         "columns": [column_json(c) for c in board.columns],
         "rows": [
             {"model": m.name, "role": m.role, "reference": m.reference,
@@ -105,14 +204,34 @@ def leaderboard_json(board: Leaderboard) -> dict[str, Any]:
              "values": [_json_number(board.value(m.name, c)) for c in board.columns]}
             for m in board.models
         ],
-        "average_tasks": board.average_tasks,
         "notes": board.notes,
     }
 
 
+def _headline_latex(board: Leaderboard) -> str:
+    headline = board.headline
+    data: dict[tuple[str, str], list[str]] = {}
+    for modality in headline.modalities():
+        group = f"{modality}-out"
+        data[(group, "avg (%)")] = [compact(PERCENT).show(headline.coverage[(m.name,
+                                                                              modality)].average)
+                                    for m in board.models]
+        data[(group, "coverage")] = [headline.coverage[(m.name, modality)].label
+                                     for m in board.models]
+        for task in headline.tasks_of(modality):
+            data[(group, f"{task.task} ({task.scale.label})")] = [
+                headline_cell(headline, m.name, task) for m in board.models]
+    frame = pd.DataFrame(data, index=pd.Index([m.name for m in board.models], name="model"))
+    frame.columns = pd.MultiIndex.from_tuples(list(data))
+    return str(frame.to_latex(escape=True, multicolumn=True, multicolumn_format="c",
+                              caption="Headline: each task's default-protocol main metric "
+                                      "and per-model coverage averages"))
+
+
 def to_latex(board: Leaderboard) -> str:
-    """A LaTeX ``tabular`` per modality (pandas ``to_latex``, every cell escaped)."""
-    parts = []
+    """The headline ``tabular``, then one per modality of the full table (pandas
+    ``to_latex``, every cell escaped)."""
+    parts = [_headline_latex(board)] if board.headline.tasks else []
     for modality in board.modalities():
         columns = [c for c in board.columns if c.modality == modality]
         frame = pd.DataFrame(

@@ -10,6 +10,11 @@ protocol's per-sample score, and the row says so.
 
 A regression is a drop of more than ``max_drop`` percentage points with p < ``alpha``.
 Runs of different data files or prompt templates are refused unless ``force``.
+
+Headline rows: a protocol that reads coordinates in another frame than a run's model
+(:mod:`harmonybench.frames`; the runs' ``default_protocol`` says which frame they headline) is
+compared too, but its row has ``headline = False``: the markdown summary lists such rows
+apart, collapsed, below the headline table. Every row counts for the verdict.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from harmonybench.errors import HarmonyBenchError
+from harmonybench.frames import FrameLookup
 from harmonybench.journal import read_task_journals
 from harmonybench.runfolder import RunFolder
 from harmonybench.schema import Record
@@ -47,6 +53,8 @@ class CompareRow:
     regressed: bool = False
     worse: list[str] = field(default_factory=list)
     better: list[str] = field(default_factory=list)
+    headline: bool = True
+    """False for a protocol of another coordinate frame than either run's model."""
 
 
 @dataclass
@@ -176,8 +184,13 @@ def compare_runs(
                                 + "; ".join(problems))
     warnings.extend(f"forced: {p}" for p in problems)
     rows: list[CompareRow] = []
+    frames = FrameLookup()
     for task in shared:
         b_entry, c_entry = b_tasks[task], c_tasks[task]
+        defaults = [str(e.get("default_protocol") or "") for e in (b_entry, c_entry)]
+        if defaults[0] != defaults[1]:
+            warnings.append(f"{task}: the runs headline different protocols ({defaults[0]} "
+                            f"(base) vs {defaults[1]} (candidate))")
         for key, label in (("failed", "failed"), ("unsupported", "unsupported")):
             if b_entry.get(key, 0) != c_entry.get(key, 0):
                 warnings.append(f"{task}: {label} samples {b_entry.get(key, 0)} (base) vs "
@@ -191,8 +204,10 @@ def compare_runs(
                 c_value = c_metrics.get(metric)
                 if not _is_fraction(b_value) or not _is_fraction(c_value):
                     continue
-                rows.append(_row(task, protocol, metric, primary, float(b_value),
-                                 float(c_value), base, cand, max_drop, alpha, resamples, seed))
+                row = _row(task, protocol, metric, primary, float(b_value), float(c_value),
+                           base, cand, max_drop, alpha, resamples, seed)
+                row.headline = not any(d and frames.other_frame(protocol, d) for d in defaults)
+                rows.append(row)
     return Comparison(str(base_path), str(cand_path), alpha, max_drop, rows, warnings)
 
 
@@ -219,6 +234,20 @@ def _row(task: str, protocol: str, metric: str, primary: str, b_value: float,
                       worse, better)
 
 
+def _rows_markdown(rows: list[CompareRow]) -> list[str]:
+    lines = ["| task | protocol | metric | base | candidate | delta | 95% CI | p | test | n | |",
+             "|---|---|---|---:|---:|---:|---|---:|---|---:|---|"]
+    for r in rows:
+        flag = "REGRESSED" if r.regressed else ""
+        lines.append(
+            f"| {r.task} | {r.protocol} | {r.metric} | {100 * r.base:.2f} | "
+            f"{100 * r.candidate:.2f} | {100 * r.delta:+.2f} | "
+            f"[{100 * r.ci_low:+.2f}, {100 * r.ci_high:+.2f}] | {r.p_value:.3g} | {r.test} | "
+            f"{r.n_paired} | {flag} |"
+        )
+    return lines
+
+
 def markdown_summary(comparison: Comparison, max_flipped: int = 10) -> str:
     """A summary fit for a CI comment: verdict, table in points, flipped samples."""
     verdict = (f"**{len(comparison.regressions)} regression(s)** (drop > "
@@ -230,18 +259,17 @@ def markdown_summary(comparison: Comparison, max_flipped: int = 10) -> str:
         f"### harmonybench compare: {verdict}", "",
         f"base `{comparison.base}` vs candidate `{comparison.candidate}`; values in percent, "
         "delta in points, 95% paired bootstrap interval of the per-sample difference.", "",
-        "| task | protocol | metric | base | candidate | delta | 95% CI | p | test | n | |",
-        "|---|---|---|---:|---:|---:|---|---:|---|---:|---|",
+        *_rows_markdown([r for r in comparison.rows if r.headline]),
     ]
-    for r in comparison.rows:
-        flag = "REGRESSED" if r.regressed else ""
-        lines.append(
-            f"| {r.task} | {r.protocol} | {r.metric} | {100 * r.base:.2f} | "
-            f"{100 * r.candidate:.2f} | {100 * r.delta:+.2f} | "
-            f"[{100 * r.ci_low:+.2f}, {100 * r.ci_high:+.2f}] | {r.p_value:.3g} | {r.test} | "
-            f"{r.n_paired} | {flag} |"
-        )
-    shown = {(r.task, r.protocol) for r in comparison.rows if r.worse or r.better}
+    others = [r for r in comparison.rows if not r.headline]
+    if others:
+        flagged = sum(r.regressed for r in others)
+        lines += ["", f"<details><summary>{len(others)} row(s) of protocols for another "
+                      "coordinate frame than the models' (not headlined"
+                      + (f"; {flagged} regressed" if flagged else "") + ")</summary>", "",
+                  *_rows_markdown(others), "", "</details>"]
+    shown = {(r.task, r.protocol) for r in comparison.rows
+             if (r.worse or r.better) and (r.headline or r.regressed)}
     for task, protocol in sorted(shown):
         row = next(r for r in comparison.rows if (r.task, r.protocol) == (task, protocol))
         lines += ["", f"{task} / {protocol}: {len(row.worse)} samples worse, "

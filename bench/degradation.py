@@ -20,8 +20,11 @@ For every unified model and every task it scored, the reference is the model nam
 ``reference`` or, by default, the best specialist of the task's output modality (role
 ``text-specialist`` for text-out tasks, ``image-specialist`` for image-out tasks) on that task,
 by the task's default-protocol main metric (best = highest, or lowest for a metric in
-:data:`harmonybench.leaderboard.LOWER_IS_BETTER`; ties go to the model listed first). Then,
-with ``u`` the unified model's value and ``r`` the reference's::
+:data:`harmonybench.scales.LOWER_IS_BETTER`; ties go to the model listed first). Each model's
+value is its headline value (:mod:`harmonybench.headline`): the main metric under its own
+default protocol, so that models answering in different coordinate frames are each read in
+their own (the row's note names the reference's protocol when it differs). Then, with ``u``
+the unified model's value and ``r`` the reference's::
 
     degradation % = 100 * (r - u) / |r|     for higher-is-better metrics
     degradation % = 100 * (u - r) / |r|     for lower-is-better metrics (FID)
@@ -43,21 +46,19 @@ from typing import Any, cast
 import pandas as pd
 import yaml
 
-from harmonybench.errors import DataError
-from harmonybench.leaderboard import (
+from harmonybench.board_runs import (
     ROLES,
     SPECIALIST_ROLE,
     ModelScores,
-    ProtocolMetric,
     Role,
     find_runs,
     load_run,
-    main_metrics,
     merge_runs,
     models_from_runs,
     task_sort_key,
 )
-from harmonybench.scales import lower_is_better, scale_of
+from harmonybench.errors import DataError
+from harmonybench.headline import Headline, HeadlineTask, ProtocolMetric, build_headline
 
 SPEC_KEYS: tuple[str, ...] = ("name", "run", "runs", "role", "reference", "published",
                               "about")
@@ -263,19 +264,15 @@ def _find(models: Sequence[ModelScores], name: str) -> ModelScores | None:
     return next((m for m in models if m.name == name), None)
 
 
-def _best_specialist(models: Sequence[ModelScores], task: str, modality: str, protocol: str,
-                     metric: str) -> ModelScores | None:
-    role = SPECIALIST_ROLE[modality]
-    lower = lower_is_better(metric)
+def _best_specialist(models: Sequence[ModelScores], headline: Headline,
+                     column: HeadlineTask) -> ModelScores | None:
+    role = SPECIALIST_ROLE[column.modality]
     best: tuple[float, ModelScores] | None = None
     for model in models:
-        scores = model.tasks.get(task)
-        if model.role != role or scores is None:
+        value = headline.cell(model.name, column.task).value
+        if model.role != role or math.isnan(value):
             continue
-        value = scores.value(protocol, metric)
-        if math.isnan(value):
-            continue
-        if best is None or (value < best[0] if lower else value > best[0]):
+        if best is None or (value < best[0] if column.lower_is_better else value > best[0]):
             best = (value, model)
     return best[1] if best else None
 
@@ -291,18 +288,16 @@ def degradation_percent(value: float, reference: float, lower: bool) -> float:
 def compute_degradation(models: Sequence[ModelScores],
                         main_metric: ProtocolMetric | None = None) -> Degradation:
     """Degradation of every unified model in ``models`` (see the module docstring)."""
-    mains = main_metrics(models, main_metric)
+    headline = build_headline(models, main_metric)
+    columns = {t.task: t for t in headline.tasks}
     result = Degradation()
     for model in models:
         if model.role != "unified":
             continue
         for task in sorted(model.tasks, key=lambda t: (model.tasks[t].modality != "text",
                                                        task_sort_key(t))):
-            scores = model.tasks[task]
-            protocol, metric = mains[task]
-            if metric is None:
-                continue
-            result.rows.append(_row(models, model, task, scores.modality, protocol, metric))
+            if task in columns:
+                result.rows.append(_row(models, headline, model, columns[task]))
         for modality in ("text", "image"):
             rows = [r for r in result.rows if r.model == model.name and r.modality == modality
                     and not math.isnan(r.degradation)]
@@ -313,37 +308,40 @@ def compute_degradation(models: Sequence[ModelScores],
     return result
 
 
-def _row(models: Sequence[ModelScores], model: ModelScores, task: str, modality: str,
-         protocol: str, metric: str) -> DegradationRow:
-    lower = lower_is_better(metric)
-    value_raw = model.tasks[task].value(protocol, metric)
-    scale = scale_of(protocol, metric, model.tasks[task].protocols.get(protocol, {}).get(metric))
+def _row(models: Sequence[ModelScores], headline: Headline, model: ModelScores,
+         column: HeadlineTask) -> DegradationRow:
+    task, metric = column.task, column.metric
+    own = headline.cell(model.name, task)
+    protocol = own.protocol or column.protocol
     note = ""
     if model.reference is not None:
         reference = _find(models, model.reference)
         if reference is None:
             note = f"reference {model.reference!r} is not loaded"
     else:
-        reference = _best_specialist(models, task, modality, protocol, metric)
+        reference = _best_specialist(models, headline, column)
         if reference is None:
-            note = f"no {SPECIALIST_ROLE[modality]} scored {task} under {protocol}/{metric}"
-    ref_raw = math.nan
+            note = f"no {SPECIALIST_ROLE[column.modality]} scored {task} under {metric}"
+    ref_value = math.nan
     if reference is not None:
-        ref_scores = reference.tasks.get(task)
-        ref_raw = ref_scores.value(protocol, metric) if ref_scores else math.nan
-        if math.isnan(ref_raw):
-            note = f"the reference {reference.name} has no {protocol}/{metric} on {task}"
-        elif ref_raw == 0:
+        ref_cell = headline.cell(reference.name, task)
+        ref_value = ref_cell.value
+        if math.isnan(ref_value):
+            note = f"the reference {reference.name} has no {metric} on {task}"
+        elif ref_value == 0:
             note = "the reference value is 0 (relative change undefined)"
-    if math.isnan(value_raw) and not note:
+        elif ref_cell.protocol not in ("", protocol):
+            note = (f"each read in its own coordinate frame: the reference under "
+                    f"{ref_cell.protocol}")
+    if math.isnan(own.value) and not note:
         note = f"{model.name} scored no sample of {task}"
-    value, ref_value = value_raw * scale.factor, ref_raw * scale.factor
     return DegradationRow(
-        model=model.name, modality=modality, task=task, protocol=protocol, metric=metric,
-        scale=scale.label, lower_is_better=lower,
+        model=model.name, modality=column.modality, task=task, protocol=protocol,
+        metric=metric, scale=column.scale.label, lower_is_better=column.lower_is_better,
         reference=reference.name if reference is not None else None,
-        value=value, reference_value=ref_value, delta=value - ref_value,
-        degradation=degradation_percent(value_raw, ref_raw, lower), note=note)
+        value=own.value, reference_value=ref_value, delta=own.value - ref_value,
+        degradation=degradation_percent(own.value, ref_value, column.lower_is_better),
+        note=note)
 
 
 def _show(value: float, sign: bool = False) -> str:
@@ -357,13 +355,13 @@ def to_markdown(result: Degradation) -> str:
     from harmonybench.board_formats import markdown_table
     from harmonybench.scales import show_value
 
-    header = ["model", "modality", "task", "protocol · metric", "reference", "value",
-              "reference value", "delta", "degradation %", "note"]
-    rows = [[r.model, f"{r.modality}-out", r.task, f"{r.protocol} · {r.metric} ({r.scale})",
-             r.reference or "–", show_value(r.value, r.scale),
-             show_value(r.reference_value, r.scale), show_value(r.delta, r.scale, sign=True),
-             _show(r.degradation, True), r.note] for r in result.rows]
-    right = [False] * 5 + [True] * 4 + [False]
+    header = ["model", "modality", "task", "degradation %", "value", "reference value",
+              "delta", "reference", "protocol · metric", "note"]
+    rows = [[r.model, f"{r.modality}-out", r.task, _show(r.degradation, True),
+             show_value(r.value, r.scale), show_value(r.reference_value, r.scale),
+             show_value(r.delta, r.scale, sign=True), r.reference or "–",
+             f"{r.protocol} · {r.metric} ({r.scale})", r.note] for r in result.rows]
+    right = [False] * 3 + [True] * 4 + [False] * 3
     means = [[m.model, f"{m.modality}-out", _show(m.mean, True), ", ".join(m.tasks)]
              for m in result.means]
     return "\n".join([

@@ -3,7 +3,8 @@
 matplotlib is imported lazily and drawn through its Agg canvas on a :class:`Figure` of our own:
 pyplot and its global figure manager are never touched, so nothing changes the caller's
 backend. SVG text is drawn as paths (no font files, no external references) and its comments
-are removed, so the SVG can be inlined in an HTML page as it is.
+are removed, so the SVG can be inlined in an HTML page as it is; each bar is a
+``<g id="bar-SERIES-ROW">`` element.
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def _grouped_bars(labels: Sequence[str], series: Sequence[tuple[str, Sequence[fl
         shown = [0.0 if math.isnan(v) else v for v in values]
         container = axes.barh(positions, shown, height=height * 0.95, label=name,
                               color=PALETTE[i % len(PALETTE)])
+        for j, bar in enumerate(container):
+            bar.set_gid(f"bar-{i}-{j}")  # the SVG's <g id="bar-SERIES-ROW">, one per bar
         axes.bar_label(container, labels=["n/a" if math.isnan(v) else f"{v:+.1f}"
                                           for v in values], padding=2, fontsize=7)
     axes.set_yticks(range(len(labels)), labels)
@@ -103,12 +106,18 @@ def degradation_figure(result: Degradation) -> Figure:
 
 
 def averages_figure(board: Leaderboard) -> Figure:
-    """Each model's per-modality average (percent)."""
-    averages = [c for c in board.columns if c.kind == "average"]
-    labels = [f"{c.modality}-out average" for c in averages]
-    series = [(m.name, [board.value(m.name, c) for c in averages])
-              for m in board.models]
-    return _grouped_bars(labels, series, "Per-modality average of the main metrics", "%")
+    """Each model's per-modality coverage average (percent), its coverage in the legend."""
+    headline = board.headline
+    modalities = headline.modalities()
+    labels = [f"{m}-out average" for m in modalities]
+    series = []
+    for model in board.models:
+        coverage = [headline.coverage[(model.name, m)] for m in modalities]
+        covers = ", ".join(f"{m}-out {c.label}" for m, c in zip(modalities, coverage,
+                                                                strict=True))
+        series.append((f"{model.name} ({covers})", [c.average for c in coverage]))
+    return _grouped_bars(labels, series, "Per-modality average of the main metrics over the "
+                         "tasks each model covers", "%")
 
 
 def render(figure: Figure, fmt: ImageFormat) -> bytes:

@@ -13,6 +13,7 @@ from typing import Any
 from rich.table import Table
 
 from harmonybench.errors import HarmonyBenchError
+from harmonybench.frames import FrameLookup
 from harmonybench.protocol import BaseProtocol
 from harmonybench.scales import scale_of
 from harmonybench.schema import Record, Sample, has_ground_truth
@@ -126,24 +127,37 @@ def _is_value(value: Any) -> bool:
 def scores_table(scores: Mapping[str, Any], title: str) -> Table:
     """The score table printed at the end of a run (percentages, failures beside them).
 
-    A task with no scored sample gets one row, a dash and "nothing scored": its protocol
-    values are reductions over no sample, never scores (not ``0.00``).
+    Per task the headline protocol (``default_protocol``) comes first. Protocols that read
+    coordinates in another frame than the model's (:mod:`harmonybench.frames`) are not shown:
+    they stay in ``scores.json``, and the caption says how many were left out. A task with no
+    scored sample gets one row, a dash and "nothing scored": its protocol values are
+    reductions over no sample, never scores (not ``0.00``).
     """
+    frames = FrameLookup()
     table = Table(title=title)
     for column in ("task", "protocol", "metric", "value", "unit", "scored", "failed",
                    "unsupported"):
         table.add_column(column, justify="right" if column not in {"task", "protocol",
                                                                    "metric"} else "left")
+    hidden = 0
     for task, entry in scores.get("tasks", {}).items():
         counts = (str(entry["scored"]), str(entry["failed"]), str(entry["unsupported"]))
         if not entry["scored"]:
             table.add_row(task, *_headline_metric(entry), "–", NOTHING_SCORED, *counts)
             continue
-        for protocol, metrics in entry.get("protocols", {}).items():
-            for metric, value in metrics.items():
+        default = str(entry.get("default_protocol") or "")
+        protocols = entry.get("protocols", {})
+        for protocol in sorted(protocols, key=lambda p: p != default):
+            if default and frames.other_frame(protocol, default):
+                hidden += 1
+                continue
+            for metric, value in protocols[protocol].items():
                 if not _is_value(value):
                     continue
                 scale = scale_of(protocol, metric, value)
                 shown = scale.show(float(value) * scale.factor)
                 table.add_row(task, protocol, metric, shown, scale.label, *counts)
+    if hidden:
+        table.caption = (f"{hidden} protocol(s) for another coordinate frame than the model's "
+                         "are in scores.json, not shown")
     return table

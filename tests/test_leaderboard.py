@@ -161,15 +161,23 @@ def test_runs_of_one_model_merge_and_tables_group_by_modality(runs: Path) -> Non
     assert textvqa == ["vqa", "contains"]
 
 
-def test_modality_average_is_over_the_tasks_every_model_scored(runs: Path) -> None:
+def test_the_headline_is_one_column_per_task_and_a_coverage_average(runs: Path) -> None:
     board = build_leaderboard(models_from_runs([runs]))
-    # text-out: textvqa (vqa), docvqa (anls), ocrbench (accuracy); image-out: anytext sen_acc
-    # only (mario-eval's main metric is FID: lower is better, not a percentage)
-    assert board.average_tasks == {"text": ["textvqa", "docvqa", "ocrbench"],
-                                   "image": ["anytext-t2i"]}
-    avg = ("text", "average", "", "main metrics", "%")
-    assert board.frame.loc["textharmony:TextHarmony", avg] == pytest.approx((58 + 60 + 50) / 3)
-    assert math.isnan(board.frame.loc["anytext:AnyText", avg]), "no text-out task: no average"
+    headline = board.headline
+    assert [(t.task, t.protocol, t.metric) for t in headline.tasks] == [
+        ("textvqa", "vqa", "vqa_accuracy"), ("docvqa", "anls", "anls"),
+        ("ocrbench", "ocrbench", "accuracy"), ("anytext-t2i", "anytext", "sen_acc"),
+        ("mario-eval", "fid", "fid")], "the default protocol's main metric, once per task"
+    th = "textharmony:TextHarmony"
+    assert headline.cell(th, "textvqa").value == pytest.approx(58.0)
+    assert headline.cell(th, "docvqa").not_scored == 3
+    text = headline.coverage[(th, "text")]
+    assert text.average == pytest.approx((58 + 60 + 50) / 3) and text.label == "3/3 tasks"
+    # image-out: only anytext sen_acc (mario-eval's main metric is FID: lower is better)
+    image = headline.coverage[(th, "image")]
+    assert image.eligible == ("anytext-t2i",) and image.average == pytest.approx(55.0)
+    nothing = headline.coverage[("anytext:AnyText", "text")]
+    assert math.isnan(nothing.average) and nothing.label == "0/3 tasks"
     assert any("mario-eval" in n for n in board.notes)
 
 
@@ -184,7 +192,10 @@ def test_a_task_with_no_scored_sample_has_no_value_not_zero(tmp_path: Path) -> N
     value = board.frame.loc["a", ("text", "textvqa", "vqa", "vqa_accuracy", "%")]
     assert math.isnan(value)
     assert board.frame.loc["a", ("text", "textvqa", "samples", "failed", "count")] == 5
-    assert board.average_tasks["text"] == ["docvqa"], "textvqa left out of the average"
+    coverage = board.headline.coverage[("a", "text")]
+    assert coverage.covered == ("docvqa",) and coverage.label == "1/2 tasks"
+    assert coverage.average == pytest.approx(50.0), "over the task it covers, not a dash"
+    assert board.headline.coverage[("b", "text")].average == pytest.approx(65.0)
 
 
 def test_the_same_task_twice_for_one_model_names_both_runs(tmp_path: Path) -> None:
@@ -360,9 +371,11 @@ def test_markdown_is_escaped_and_grouped(runs: Path) -> None:
     assert EVIL not in text and "&lt;script&gt;" in text
     assert "a\\|b" in text, "a pipe in a name is escaped"
     header = next(line for line in text.splitlines() if line.startswith("| model"))
-    assert "textvqa · vqa · vqa_accuracy (%)" in header
-    assert "ocrbench · ocrbench · score (count)" in text
-    assert "(FID (lower is better))" in text
+    assert "| textvqa (%) |" in header and "| text-out coverage |" in header
+    assert "| mario-eval (FID (lower is better)) |" in header
+    assert "#### textvqa" in text and "| vqa · vqa_accuracy (%) |" in text
+    assert "| ocrbench · score (count) |" in text
+    assert text.index("## Leaderboard") < text.index("## Details")
 
 
 def test_csv_json_and_latex(runs: Path) -> None:
@@ -386,7 +399,7 @@ def test_csv_json_and_latex(runs: Path) -> None:
     assert payload["rows"][0]["values"][fid] == 36.0
 
     latex = to_latex(board)
-    assert latex.count("\\begin{tabular}") == 2
+    assert latex.count("\\begin{tabular}") == 3, "the headline, then one per modality"
     assert "vqa\\_accuracy" in latex, "underscores escaped"
 
 

@@ -12,7 +12,13 @@ from typing import Annotated, Any
 
 import typer
 
-from harmonybench.board_formats import leaderboard_json, to_csv, to_latex, to_markdown
+from harmonybench.board_formats import (
+    details_markdown,
+    headline_markdown,
+    leaderboard_json,
+    to_csv,
+    to_latex,
+)
 from harmonybench.cli.common import report_errors, warn
 from harmonybench.degradation import (
     Degradation,
@@ -109,11 +115,12 @@ def render(report: Report, fmt: Format, chart_svg: str | None = None) -> str:
             parts.append(_latex_frame([asdict(r) for r in report.paper.rows],
                                       "Published numbers beside measured ones"))
         return "\n".join(parts)
-    parts = [f"# {report.title}", "", to_markdown(report.board)]
+    parts = [f"# {report.title}", "", headline_markdown(report.board)]
     if report.degradation is not None:
         parts.append(degradation_markdown(report.degradation))
     if report.paper is not None:
         parts.append(paper_markdown(report.paper))
+    parts.append(details_markdown(report.board))
     return "\n".join(parts)
 
 
@@ -122,7 +129,7 @@ def _figure(report: Report) -> Any:
 
     if report.degradation is not None and report.degradation.rows:
         return degradation_figure(report.degradation)
-    if any(c.kind == "average" for c in report.board.columns):
+    if report.board.headline.coverage:
         return averages_figure(report.board)
     return None
 
@@ -145,7 +152,7 @@ def leaderboard_command(
         "--paper", help="CSV files or folders of published numbers (default: the shipped "
                         "results/paper); repeatable.")] = None,
     default_only: Annotated[bool, typer.Option(
-        "--default-only", help="Show only each task's default protocol.")] = False,
+        "--default-only", help="Keep only each task's default protocol in the details.")] = False,
 ) -> None:
     """Tables of RUN_DIR... by output modality; with --spec, how much unified models degrade."""
     with report_errors():

@@ -1,0 +1,269 @@
+"""Run folders read for the leaderboard, and the runs of one model merged.
+
+A run folder's ``scores.json`` holds, per task, the task's ``modality`` (``text`` or
+``image``), its ``default_protocol`` (chosen by the model's coordinate frame where the task has
+coordinates), sample counts and ``protocols: {protocol: {metric: value}}``. This module reads
+run folders (:func:`load_run`), and merges several runs of one model, each task once
+(:func:`merge_runs`, :func:`models_from_runs`). Only numeric values are kept: nested values
+(OCRBench ``categories``), booleans and strings are skipped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Literal
+
+from harmonybench.errors import DataError
+from harmonybench.runfolder import RunFolder
+from harmonybench.schema import canonical_json
+
+Modality = Literal["text", "image"]
+Role = Literal["unified", "text-specialist", "image-specialist"]
+
+MODALITIES: tuple[Modality, ...] = ("text", "image")
+ROLES: tuple[Role, ...] = ("unified", "text-specialist", "image-specialist")
+MODALITY_LABELS: Mapping[str, str] = MappingProxyType({
+    "text": "text-out (VQA, OCRBench, recognition, grounding)",
+    "image": "image-out (generation, editing)",
+})
+SPECIALIST_ROLE: Mapping[str, Role] = MappingProxyType({
+    "text": "text-specialist", "image": "image-specialist",
+})
+
+TASK_ORDER: tuple[str, ...] = (
+    "textvqa", "stvqa", "ocrvqa", "docvqa", "infovqa", "chartqa", "ocrbench",
+    "anytext-t2i", "anytext-edit", "mario-eval",
+)
+"""Tasks shown first, in this order (the TextMonkey table's); others follow by name."""
+
+
+def task_sort_key(task: str) -> tuple[int, str]:
+    """Sort key: tasks of :data:`TASK_ORDER` in that order, then the others by name."""
+    return (TASK_ORDER.index(task) if task in TASK_ORDER else len(TASK_ORDER), task)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# -- loading runs ---------------------------------------------------------------------------
+
+KNOWN_SUBSETS: tuple[str, ...] = (
+    "laion_word", "wukong_word",
+    "LAIONEval4000", "TMDBEval500", "OpenLibraryEval500", "DrawBenchText", "DrawTextCreative",
+    "ChineseDrawText",
+)
+"""Benchmark subsets recognised in a task's data path (AnyText-benchmark, MARIO-Eval)."""
+
+
+@dataclass(frozen=True)
+class TaskScores:
+    """One task's entry in one run's ``scores.json``.
+
+    ``protocols`` keeps only numeric values; ``subset`` is the benchmark subset the run used
+    (``run.json``'s ``subset``, else a :data:`KNOWN_SUBSETS` name in its data path, else ``""``).
+    """
+
+    task: str
+    run: Path
+    modality: Modality
+    kind: str
+    default_protocol: str
+    n: int
+    scored: int
+    failed: int
+    unsupported: int
+    missing: int
+    protocols: Mapping[str, Mapping[str, float]]
+    subset: str = ""
+
+    @property
+    def not_scored(self) -> int:
+        """Samples without a score: errors, unsupported requests and samples not yet run."""
+        return self.failed + self.unsupported + self.missing
+
+    def value(self, protocol: str, metric: str) -> float:
+        """The stored value, ``NaN`` when absent or when no sample was scored."""
+        if self.scored <= 0:
+            return math.nan
+        found = self.protocols.get(protocol, {}).get(metric)
+        return math.nan if found is None else float(found)
+
+
+@dataclass(frozen=True)
+class RunScores:
+    """A run folder's model spec and task scores."""
+
+    path: Path
+    run_id: str
+    model: Mapping[str, Any]
+    tasks: Mapping[str, TaskScores]
+
+    @property
+    def identity(self) -> str:
+        """The model spec as canonical JSON: runs with equal identities are one model."""
+        return str(canonical_json(dict(self.model)))
+
+    @property
+    def label(self) -> str:
+        """``adapter:location-name`` (or the adapter alone) from the model spec."""
+        adapter = str(self.model.get("adapter") or "model")
+        location = self.model.get("location")
+        return f"{adapter}:{Path(str(location)).name}" if location else adapter
+
+
+def find_runs(path: str | Path) -> list[Path]:
+    """``path`` if it is a run folder, else the run folders directly inside it (sorted).
+
+    Raises:
+        DataError: ``path`` is neither a run folder nor a folder of run folders.
+    """
+    root = Path(path).expanduser()
+    if (root / "run.json").is_file():
+        return [root]
+    if root.is_dir():
+        found = sorted(p for p in root.iterdir() if (p / "run.json").is_file())
+        if found:
+            return found
+    raise DataError(root, "is not a run folder (no run.json) and holds no run folders")
+
+
+def _count(path: Path, task: str, entry: Mapping[str, Any], key: str) -> int:
+    value = entry.get(key, 0)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise DataError(path, f"{value!r} is not a sample count", record=f"task {task}",
+                        field=key)
+    return value
+
+
+def _subset(spec: Mapping[str, Any]) -> str:
+    given = spec.get("subset")
+    if isinstance(given, str) and given:
+        return given
+    data = spec.get("data")
+    if isinstance(data, str):
+        parts = set(Path(data).parts)
+        for name in KNOWN_SUBSETS:
+            if name in parts:
+                return name
+    return ""
+
+
+def _task_scores(path: Path, run: Path, task: str, entry: Any,
+                 spec: Mapping[str, Any]) -> TaskScores:
+    record = f"task {task}"
+    if not isinstance(entry, Mapping):
+        raise DataError(path, "a task entry must be a JSON object", record=record)
+    modality = entry.get("modality")
+    if modality not in MODALITIES:
+        raise DataError(path, f"modality {modality!r} is not 'text' or 'image'", record=record,
+                        field="modality")
+    default = entry.get("default_protocol")
+    if not isinstance(default, str) or not default:
+        raise DataError(path, "default_protocol must be a protocol name", record=record,
+                        field="default_protocol")
+    raw = entry.get("protocols", {})
+    if not isinstance(raw, Mapping):
+        raise DataError(path, "protocols must be an object {protocol: {metric: value}}",
+                        record=record, field="protocols")
+    protocols: dict[str, Mapping[str, float]] = {}
+    for name, metrics in raw.items():
+        if not isinstance(metrics, Mapping):
+            raise DataError(path, f"protocol {name!r} must map metric names to values",
+                            record=record, field="protocols")
+        protocols[str(name)] = MappingProxyType(
+            {str(m): v for m, v in metrics.items() if _is_number(v)})
+    return TaskScores(
+        task=task, run=run, modality=modality, kind=str(entry.get("kind", "")),
+        default_protocol=default, n=_count(path, task, entry, "n"),
+        scored=_count(path, task, entry, "scored"), failed=_count(path, task, entry, "failed"),
+        unsupported=_count(path, task, entry, "unsupported"),
+        missing=_count(path, task, entry, "missing"),
+        protocols=MappingProxyType(protocols), subset=_subset(spec),
+    )
+
+
+def load_run(path: str | Path) -> RunScores:
+    """Read one run folder's ``run.json`` and ``scores.json``.
+
+    Raises:
+        DataError: a missing or malformed file, naming the file, the task and the field.
+    """
+    folder = RunFolder(Path(path).expanduser())
+    info = folder.read_run_json()
+    scores = folder.read_scores_json()
+    model = info.get("model", scores.get("model"))
+    if not isinstance(model, Mapping):
+        raise DataError(folder.run_json, "the model spec must be an object", field="model")
+    specs = {s.get("task"): s for s in info.get("tasks", []) if isinstance(s, Mapping)}
+    tasks = {
+        str(task): _task_scores(folder.scores_json, folder.root, str(task), entry,
+                                specs.get(task, {}))
+        for task, entry in scores["tasks"].items()
+    }
+    run_id = str(scores.get("run_id") or info.get("run_id") or folder.root.name)
+    return RunScores(folder.root, run_id, MappingProxyType(dict(model)),
+                     MappingProxyType(tasks))
+
+
+# -- models -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelScores:
+    """One model: its name, the runs merged into it and their tasks.
+
+    ``role``, ``reference`` and ``published`` come from a spec file (see
+    :mod:`harmonybench.degradation`); without one they are ``None``.
+    """
+
+    name: str
+    runs: tuple[RunScores, ...]
+    tasks: Mapping[str, TaskScores]
+    role: Role | None = None
+    reference: str | None = None
+    published: str | None = None
+
+
+def merge_runs(name: str, runs: Sequence[RunScores], *, role: Role | None = None,
+               reference: str | None = None, published: str | None = None) -> ModelScores:
+    """Merge the runs of one model; each task may come from one run only.
+
+    Raises:
+        DataError: a task is in two of the runs (the message names both).
+    """
+    tasks: dict[str, TaskScores] = {}
+    for run in runs:
+        for task, scores in run.tasks.items():
+            if task in tasks:
+                raise DataError(
+                    run.path,
+                    f"task {task!r} of model {name!r} is in two runs: {tasks[task].run} and "
+                    f"{run.path}; give each task once (or make them two models)",
+                    record=f"task {task}",
+                )
+            tasks[task] = scores
+    return ModelScores(name, tuple(runs), MappingProxyType(tasks), role, reference, published)
+
+
+def models_from_runs(paths: Iterable[str | Path]) -> list[ModelScores]:
+    """Load run folders and merge those of the same model spec, in first-seen order.
+
+    Names are the runs' :attr:`RunScores.label`; two different specs with one label get the
+    run id appended.
+    """
+    groups: dict[str, list[RunScores]] = {}
+    for path in paths:
+        for folder in find_runs(path):
+            run = load_run(folder)
+            groups.setdefault(run.identity, []).append(run)
+    labels = [runs[0].label for runs in groups.values()]
+    models = []
+    for label, runs in zip(labels, groups.values(), strict=True):
+        name = label if labels.count(label) == 1 else f"{label} ({runs[0].run_id})"
+        models.append(merge_runs(name, runs))
+    return models
