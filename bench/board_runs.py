@@ -217,8 +217,9 @@ def load_run(path: str | Path) -> RunScores:
 class ModelScores:
     """One model: its name, the runs merged into it and their tasks.
 
-    ``role``, ``reference`` and ``published`` come from a spec file (see
-    :mod:`harmonybench.degradation`); without one they are ``None``.
+    ``role``, ``reference``, ``published`` and ``about`` (a sentence saying what the system
+    is) come from a spec file (see :mod:`harmonybench.degradation`); without one they are
+    ``None``.
     """
 
     name: str
@@ -227,10 +228,12 @@ class ModelScores:
     role: Role | None = None
     reference: str | None = None
     published: str | None = None
+    about: str | None = None
 
 
 def merge_runs(name: str, runs: Sequence[RunScores], *, role: Role | None = None,
-               reference: str | None = None, published: str | None = None) -> ModelScores:
+               reference: str | None = None, published: str | None = None,
+               about: str | None = None) -> ModelScores:
     """Merge the runs of one model; each task may come from one run only.
 
     Raises:
@@ -247,7 +250,8 @@ def merge_runs(name: str, runs: Sequence[RunScores], *, role: Role | None = None
                     record=f"task {task}",
                 )
             tasks[task] = scores
-    return ModelScores(name, tuple(runs), MappingProxyType(tasks), role, reference, published)
+    return ModelScores(name, tuple(runs), MappingProxyType(tasks), role, reference, published,
+                       about)
 
 
 def models_from_runs(paths: Iterable[str | Path]) -> list[ModelScores]:

@@ -191,7 +191,7 @@ def models_from_spec(spec: Spec, extra_runs: Sequence[str | Path] = ()) -> list[
     for entry in spec.models:
         runs = [load_run(folder) for run in entry.runs for folder in find_runs(run)]
         models.append(merge_runs(entry.name, runs, role=entry.role, reference=entry.reference,
-                                 published=entry.published))
+                                 published=entry.published, about=entry.about))
     taken = {m.name for m in models}
     for model in models_from_runs(extra_runs):
         if model.name in taken:

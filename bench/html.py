@@ -29,6 +29,7 @@ from harmonybench.html_tables import (
 from harmonybench.leaderboard import Leaderboard
 from harmonybench.paper import PaperComparison
 from harmonybench.scales import show_value
+from harmonybench.systems import systems_html
 
 
 def _fmt(value: float, digits: int = 1, sign: bool = False) -> str:
@@ -141,6 +142,7 @@ def render_page(board: Leaderboard, *, title: str = "harmonybench leaderboard",
         f"<h1>{esc(title)}</h1>",
         f'<p class="meta">{len(board.models)} model(s), {len(headline.tasks)} headline '
         "task(s).</p>",
+        systems_html(board.models),
         '<section id="leaderboard-section"><h2>Leaderboard</h2>',
         f'<p class="help">{HEADLINE_HELP}</p>', headline_table(board),
         f'<p class="help">Headline metrics: {esc(metrics)}.</p>' if metrics else "",

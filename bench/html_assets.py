@@ -23,6 +23,10 @@ h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid var(--line);
 h3 { font-size: 15px; margin: 18px 0 6px; }
 h4 { font-size: 13px; margin: 0 0 4px; }
 p.meta, p.help { color: #555; margin: 4px 0 10px; max-width: 80em; }
+ul.systems { max-width: 80em; padding-left: 20px; margin: 6px 0; }
+ul.systems li { margin: 3px 0; }
+ul.systems .role { color: #555; font-size: 12px; border: 1px solid var(--line);
+                   border-radius: 3px; padding: 0 4px; }
 .scroll { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { border: 1px solid var(--line); padding: 3px 6px; }

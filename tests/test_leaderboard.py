@@ -487,3 +487,26 @@ def test_render_markdown_with_paper(spec: Path) -> None:
     assert text.startswith("# TextHarmony vs specialists")
     assert "## Degradation of unified models" in text
     assert "## Published numbers beside measured ones" in text
+
+
+def test_systems_section_says_what_each_model_is(spec: Path) -> None:
+    """``about`` in the spec becomes a Systems list above the tables (md and HTML, escaped)."""
+    text = spec.read_text().replace(
+        "    role: unified\n",
+        "    role: unified\n    about: One model <for> both outputs.\n", 1)
+    spec.write_text(text)
+    assert load_spec(spec).models[0].about == "One model <for> both outputs."
+    report = build_report([], spec)
+    md = render(report, Format.md)
+    assert md.index("## Systems") < md.index("## Leaderboard")
+    assert "- **TextHarmony** (unified: text-out and image-out): One model <for> both" in md
+    assert "- **Monkey** (text-out specialist)\n" in md
+    html = render(report, Format.html)
+    assert "One model &lt;for&gt; both outputs." in html and 'id="systems"' in html
+    # without any about, no section at all
+    spec.write_text(SPEC)
+    assert "## Systems" not in render(build_report([], spec), Format.md)
+    spec.write_text(SPEC.replace("    role: unified\n", "    role: unified\n    about: 3\n"))
+    with pytest.raises(DataError) as err:
+        load_spec(spec)
+    assert err.value.field == "about"

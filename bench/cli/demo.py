@@ -78,17 +78,16 @@ def plan(available: Sequence[str], tesseract: bool) -> list[DemoRun]:
     image_pct = f"{float(IMAGE_OUTPUT_SCALE):.1%}"
     runs = [
         DemoRun("RapidOCR", "text-specialist", "rapidocr", only(TEXT_TASKS),
-                about="Text-out specialist: PP-OCR (RapidOCR) reading every image at full "
-                      "resolution."),
+                about="PP-OCR (RapidOCR) reading every image at full resolution."),
         DemoRun(f"OCR-QA ({engine})", "text-specialist", "ocr-qa", only(VQA_TASKS),
                 {"engine": engine},
-                about=f"Text-out specialist for questions: answers from {engine}'s "
+                about=f"Answers questions from {engine}'s "
                       "full-resolution reading of the page (key-value, typed, then most "
                       "prominent line)."),
         DemoRun("Render (ceiling)", "image-specialist", "render", only(IMAGE_TASKS),
                 {"num_images": "1"},
-                about="Image-out specialist and ceiling: draws each target text with a font "
-                      "into its polygon, the best an OCR-scored generator can do."),
+                about="The ceiling: draws each target text with a font into its polygon, the "
+                      "best an OCR-scored generator can do."),
         DemoRun("Stand-in unified", "unified", "compose",
                 only((*TEXT_TASKS, *VQA_TASKS, *IMAGE_TASKS)),
                 {"text": "ocr-qa", "text.engine": engine, "image": "render",
@@ -102,8 +101,8 @@ def plan(available: Sequence[str], tesseract: bool) -> list[DemoRun]:
     ]
     if tesseract:
         runs.insert(1, DemoRun("Tesseract", "text-specialist", "tesseract", only(TEXT_TASKS),
-                               about="Text-out specialist: Tesseract (LSTM) reading every "
-                                     "image at full resolution."))
+                               about="Tesseract (LSTM) reading every image at full "
+                                     "resolution."))
     return [r for r in runs if r.tasks]
 
 

@@ -35,6 +35,7 @@ from harmonybench.leaderboard import (
 )
 from harmonybench.paper import PaperComparison, compare_with_paper, load_published
 from harmonybench.paper import to_markdown as paper_markdown
+from harmonybench.systems import systems_markdown
 
 
 class Format(str, Enum):
@@ -115,7 +116,8 @@ def render(report: Report, fmt: Format, chart_svg: str | None = None) -> str:
             parts.append(_latex_frame([asdict(r) for r in report.paper.rows],
                                       "Published numbers beside measured ones"))
         return "\n".join(parts)
-    parts = [f"# {report.title}", "", headline_markdown(report.board)]
+    parts = [f"# {report.title}", "", systems_markdown(report.board.models),
+             headline_markdown(report.board)]
     if report.degradation is not None:
         parts.append(degradation_markdown(report.degradation))
     if report.paper is not None:
