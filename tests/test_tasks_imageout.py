@@ -899,7 +899,8 @@ def test_full_run_scores_rendered_images(tmp_path: Path, cache: Path, glyphs: No
                next((result.folder / "anytext-t2i").glob("journal.rank*.jsonl")).read_text()
                .splitlines()]
     assert journal[0]["answer"]["reader"].startswith("rapidocr")
-    assert len(journal[0]["images"]) == 2 and Path(journal[0]["images"][0]).is_file()
+    # stored relative to the run folder (bench/journal.py)
+    assert len(journal[0]["images"]) == 2 and (result.folder / journal[0]["images"][0]).is_file()
     info = json.loads((result.folder / "run.json").read_text())
     assert info["tasks"][0]["generation"]["num_images"] == 2
     from harmonybench.summary import scores_table
