@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import rapidfuzz
+from machine import cpu_model
 
 from harmonybench.metrics.anls import ANLS
 from harmonybench.schema import Sample
@@ -176,16 +177,6 @@ def _time(name: str, items: int, fn: Callable[[], list[float]]) -> tuple[list[fl
     return result, timing
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine() -> str:
     """CPU model, cores, load, Python, rapidfuzz and numpy versions, in one line."""
     try:
@@ -193,7 +184,7 @@ def machine() -> str:
     except OSError:
         load = ""
     return (
-        f"{_cpu_model()}, {os.cpu_count()} cores{load}; Python {platform.python_version()}; "
+        f"{cpu_model()}, {os.cpu_count()} cores{load}; Python {platform.python_version()}; "
         f"rapidfuzz {rapidfuzz.__version__}; numpy {np.__version__}"
     )
 

@@ -27,20 +27,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from machine import cpu_model
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {("quick", "fresh"): 60.0, ("quick", "rerun"): 20.0, ("full", "fresh"): 300.0,
            ("full", "rerun"): 20.0}
-
-
-def cpu_model() -> str:
-    """The processor's name from /proc/cpuinfo (or the platform's)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def demo(cwd: Path, quick: bool) -> tuple[float, float, list[str], str]:

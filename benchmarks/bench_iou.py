@@ -33,6 +33,7 @@ from typing import TypeVar
 
 import numpy as np
 import shapely
+from machine import cpu_model
 from shapely.geometry import Polygon, box
 
 from harmonybench.metrics.geometry import box_iou, polygon_iou
@@ -135,21 +136,11 @@ def loop_polygon_iou(a: np.ndarray, b: np.ndarray) -> list[float]:
 # --------------------------------------------------------------------------------------------
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine_line() -> str:
     """CPU model, cores, Python, numpy, shapely and GEOS versions, in one line."""
     geos = ".".join(map(str, shapely.geos_version))
     return (
-        f"{_cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"numpy {np.__version__}, shapely {shapely.__version__} (GEOS {geos}), "
         f"{platform.system()} {platform.release()}"
     )

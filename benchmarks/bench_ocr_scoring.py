@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
+from machine import cpu_model
 from PIL import Image, ImageDraw, ImageFont
 
 from harmonybench.metrics.crop import rectified_crop, resize_and_pad
@@ -183,22 +184,12 @@ def bench_tesseract(crops: Sequence[Image.Image]) -> list[Row]:
     return measure(configs, crops, repeat=3)
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine() -> str:
     """CPU, cores, load, versions."""
     load = ""
     if hasattr(os, "getloadavg"):
         load = f"; 1-min load average at start {os.getloadavg()[0]:.1f}"
-    parts = [f"{_cpu_model()}, {os.cpu_count()} cores{load}", f"Python {platform.python_version()}",
+    parts = [f"{cpu_model()}, {os.cpu_count()} cores{load}", f"Python {platform.python_version()}",
              f"rapidocr {version('rapidocr')}", f"onnxruntime {version('onnxruntime')}"]
     if shutil.which("tesseract"):
         parts.append(f"tesseract {TesseractReader().version}")

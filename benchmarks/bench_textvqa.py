@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from machine import cpu_model
 
 from harmonybench.metrics.vqa import VQAAccuracy, VQAAccuracyOfficial
 from harmonybench.metrics.vqa_normalize import (
@@ -228,16 +229,6 @@ def synthetic_textvqa(n: int, seed: int = 0) -> tuple[list[str], list[Sample]]:
 # --------------------------------------------------------------------------------------------
 
 
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def _load_average() -> str:
     try:
         return f"{os.getloadavg()[0]:.2f}"
@@ -248,7 +239,7 @@ def _load_average() -> str:
 def machine_line() -> str:
     """CPU model, cores, Python and numpy versions, in one line."""
     return (
-        f"{_cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{cpu_model()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"numpy {np.__version__}, {platform.system()} {platform.release()}"
     )
 
