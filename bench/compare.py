@@ -19,6 +19,7 @@ apart, collapsed, below the headline table. Every row counts for the verdict.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -84,7 +85,8 @@ class Comparison:
             "base": self.base, "candidate": self.candidate, "alpha": self.alpha,
             "max_drop_points": self.max_drop, "regressions": len(self.regressions),
             "exit_code": self.exit_code, "warnings": self.warnings,
-            "rows": [asdict(r) for r in self.rows],
+            "rows": [{k: (None if isinstance(v, float) and math.isnan(v) else v)
+                      for k, v in asdict(r).items()} for r in self.rows],
         }
 
 
@@ -133,26 +135,22 @@ def check_comparable(base: LoadedRun, cand: LoadedRun, shared: list[str]) -> lis
     return problems
 
 
-def _per_sample(records: Mapping[str, Record], protocol: str, metric: str,
-                primary: str) -> tuple[dict[str, float], str]:
+def _per_sample(records: Mapping[str, Record], protocol: str,
+                metric: str) -> tuple[dict[str, float], str]:
+    """Each sample's journaled value of ``metric``; none when samples do not carry it.
+
+    A dataset-level metric (``mean_iou`` over per-sample ``iou``, FID, ...) has no per-sample
+    values under its own name: it gets no paired test (and never another metric's), so its
+    row reports the delta only.
+    """
     values: dict[str, float] = {}
     key = metric
-    if not any(metric in r.scores.get(protocol, {}) for r in records.values()):
-        key = primary
     for sid, record in records.items():
         score = record.scores.get(protocol)
         if record.failed or not score or key not in score:
             continue
         values[sid] = float(score[key])
     return values, key
-
-
-def _primary(records: Mapping[str, Record], protocol: str) -> str | None:
-    for record in records.values():
-        score = record.scores.get(protocol)
-        if score:
-            return next(iter(score))
-    return None
 
 
 def compare_runs(
@@ -199,32 +197,38 @@ def compare_runs(
             c_metrics = c_entry.get("protocols", {}).get(protocol)
             if not c_metrics:
                 continue
-            primary = _primary(base.records[task], protocol) or next(iter(b_metrics))
             for metric, b_value in b_metrics.items():
                 c_value = c_metrics.get(metric)
                 if not _is_fraction(b_value) or not _is_fraction(c_value):
                     continue
-                row = _row(task, protocol, metric, primary, float(b_value), float(c_value),
+                row = _row(task, protocol, metric, float(b_value), float(c_value),
                            base, cand, max_drop, alpha, resamples, seed)
                 row.headline = not any(d and frames.other_frame(protocol, d) for d in defaults)
                 rows.append(row)
     return Comparison(str(base_path), str(cand_path), alpha, max_drop, rows, warnings)
 
 
+NO_TEST = "none (no per-sample values)"
+"""The test column of a metric that samples do not carry: a delta, no interval, no gate."""
+
+
 def _is_fraction(value: Any) -> bool:
     return isinstance(value, float) and not isinstance(value, bool)
 
 
-def _row(task: str, protocol: str, metric: str, primary: str, b_value: float,
-         c_value: float, base: LoadedRun, cand: LoadedRun, max_drop: float, alpha: float,
-         resamples: int, seed: int) -> CompareRow:
-    b_vals, used = _per_sample(base.records[task], protocol, metric, primary)
-    c_vals, _ = _per_sample(cand.records[task], protocol, metric, primary)
+def _row(task: str, protocol: str, metric: str, b_value: float, c_value: float,
+         base: LoadedRun, cand: LoadedRun, max_drop: float, alpha: float, resamples: int,
+         seed: int) -> CompareRow:
+    b_vals, used = _per_sample(base.records[task], protocol, metric)
+    c_vals, _ = _per_sample(cand.records[task], protocol, metric)
     ids = sorted(set(b_vals) & set(c_vals))
+    delta = c_value - b_value
+    if not ids:
+        return CompareRow(task, protocol, metric, b_value, c_value, delta, math.nan, math.nan,
+                          math.nan, NO_TEST, 0, used)
     b_arr = np.array([b_vals[i] for i in ids], dtype=np.float64)
     c_arr = np.array([c_vals[i] for i in ids], dtype=np.float64)
     test = paired_test(b_arr, c_arr, resamples=resamples, seed=seed)
-    delta = c_value - b_value
     order = np.argsort(c_arr - b_arr, kind="stable")
     worse = [ids[i] for i in order if c_arr[i] < b_arr[i]]
     better = [ids[i] for i in order[::-1] if c_arr[i] > b_arr[i]]
@@ -239,13 +243,19 @@ def _rows_markdown(rows: list[CompareRow]) -> list[str]:
              "|---|---|---|---:|---:|---:|---|---:|---|---:|---|"]
     for r in rows:
         flag = "REGRESSED" if r.regressed else ""
+        interval = ("–" if math.isnan(r.ci_low) else
+                    f"[{100 * r.ci_low:+.2f}, {100 * r.ci_high:+.2f}]")
+        p_value = "–" if math.isnan(r.p_value) else f"{r.p_value:.3g}"
         lines.append(
             f"| {r.task} | {r.protocol} | {r.metric} | {100 * r.base:.2f} | "
-            f"{100 * r.candidate:.2f} | {100 * r.delta:+.2f} | "
-            f"[{100 * r.ci_low:+.2f}, {100 * r.ci_high:+.2f}] | {r.p_value:.3g} | {r.test} | "
-            f"{r.n_paired} | {flag} |"
+            f"{100 * r.candidate:.2f} | {100 * r.delta:+.2f} | {interval} | {p_value} | "
+            f"{r.test} | {r.n_paired} | {flag} |"
         )
     return lines
+
+
+def _samples(count: int) -> str:
+    return f"{count} sample" if count == 1 else f"{count} samples"
 
 
 def markdown_summary(comparison: Comparison, max_flipped: int = 10) -> str:
@@ -272,7 +282,7 @@ def markdown_summary(comparison: Comparison, max_flipped: int = 10) -> str:
              if (r.worse or r.better) and (r.headline or r.regressed)}
     for task, protocol in sorted(shown):
         row = next(r for r in comparison.rows if (r.task, r.protocol) == (task, protocol))
-        lines += ["", f"{task} / {protocol}: {len(row.worse)} samples worse, "
+        lines += ["", f"{task} / {protocol}: {_samples(len(row.worse))} worse, "
                       f"{len(row.better)} better"]
         if row.worse:
             lines.append("worse: " + ", ".join(f"`{s}`" for s in row.worse[:max_flipped])

@@ -111,6 +111,8 @@ class RunResult:
     run_id: str
     scores: dict[str, Any] | None
     failed: int
+    reused: bool = False
+    """Whether the folder held the finished run already (nothing generated or scored)."""
 
 
 def sample_seed(seed: int, sample_id: str) -> int:
@@ -354,7 +356,7 @@ def run(config: RunConfig) -> RunResult:
                 log.info("run %s is finished; reusing %s", run_name, folder.scores_json)
                 failed = sum(int(t.get("failed", 0)) for t in reused["tasks"].values())
                 _finish_folder(folder, failed, reused=True)
-                return RunResult(folder.root, run_name, reused, failed)
+                return RunResult(folder.root, run_name, reused, failed, reused=True)
             show = config.progress if config.progress is not None else \
                 Console(stderr=True).is_terminal
             with progress_bar(show and world.is_main) as progress:

@@ -14,13 +14,10 @@ from html import escape
 
 from harmonybench.board_runs import ModelScores
 
-ROLE_LABELS = {"unified": "unified: text-out and image-out",
-               "text-specialist": "text-out specialist",
-               "image-specialist": "image-out specialist"}
-
 
 def _role(model: ModelScores) -> str:
-    return ROLE_LABELS.get(model.role or "", model.role or "no role")
+    """The role as the tables name it (``unified``, ``text-specialist`` ...)."""
+    return model.role or "no role"
 
 
 def systems_markdown(models: Sequence[ModelScores]) -> str:

@@ -47,7 +47,8 @@ def demo(cwd: Path, quick: bool) -> tuple[float, float, list[str], str]:
     if done.returncode != 0:
         raise SystemExit(f"demo failed ({done.returncode}):\n{done.stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    runs = re.findall(r"^\[?.*?done in ([\d.]+) s -> (\S+)", done.stderr, flags=re.M)
+    runs = re.findall(r"(?:done|reused \(finished before\)) in ([\d.]+) s -> (\S+)",
+                      done.stderr)
     lines = [f"{Path(folder).name.rsplit('-', 1)[0]} {secs} s" for secs, folder in runs]
     return wall, cpu, lines, done.stdout.strip().splitlines()[-1]
 

@@ -167,3 +167,30 @@ def test_compare_refuses_different_data_unless_forced(
         compare_runs(base, changed, resamples=200)
     forced = compare_runs(base, changed, resamples=200, force=True)
     assert any("forced" in w for w in forced.warnings)
+
+
+def test_a_metric_samples_do_not_carry_gets_no_test_of_another_metric(tmp_path: Path) -> None:
+    """``mean_iou`` is reduced from per-sample ``iou``: compare must not borrow the paired
+    test of ``acc@0.5`` (the first per-sample metric) for it."""
+    from leaderboard_runs import task_entry, write_journal, write_run
+
+    protocol = "grounding-acc@0.5-box-pixel"
+    folders = []
+    for name, hits in (("base", [1.0] * 20), ("cand", [1.0] * 10 + [0.0] * 10)):
+        folder = write_run(tmp_path / name, "x", {"grounding": task_entry(
+            "grounding", {protocol: {"acc@0.5": sum(hits) / 20,
+                                     "mean_iou": 0.7 if name == "base" else 0.4}},
+            default=protocol, n=20)})
+        write_journal(folder, "grounding", {
+            f"s{i}": {protocol: {"acc@0.5": h, "iou": 0.7 * h}} for i, h in enumerate(hits)})
+        folders.append(folder)
+    comparison = compare_runs(*folders, resamples=500)
+    rows = {r.metric: r for r in comparison.rows}
+    assert rows["acc@0.5"].test == "mcnemar-exact" and rows["acc@0.5"].regressed
+    iou = rows["mean_iou"]
+    assert iou.n_paired == 0 and math.isnan(iou.p_value) and not iou.regressed
+    assert iou.test.startswith("none") and iou.delta == pytest.approx(-0.3)
+    summary = markdown_summary(comparison)
+    assert "| mean_iou | 70.00 | 40.00 | -30.00 | – | – | none (no per-sample values) |" in summary
+    as_json = json.loads(json.dumps(comparison.to_json(), allow_nan=False))
+    assert next(r for r in as_json["rows"] if r["metric"] == "mean_iou")["p_value"] is None

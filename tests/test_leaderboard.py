@@ -499,8 +499,8 @@ def test_systems_section_says_what_each_model_is(spec: Path) -> None:
     report = build_report([], spec)
     md = render(report, Format.md)
     assert md.index("## Systems") < md.index("## Leaderboard")
-    assert "- **TextHarmony** (unified: text-out and image-out): One model <for> both" in md
-    assert "- **Monkey** (text-out specialist)\n" in md
+    assert "- **TextHarmony** (unified): One model <for> both" in md
+    assert "- **Monkey** (text-specialist)\n" in md
     html = render(report, Format.html)
     assert "One model &lt;for&gt; both outputs." in html and 'id="systems"' in html
     # without any about, no section at all

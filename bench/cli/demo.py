@@ -3,10 +3,12 @@
 1. Writes demo data in every task's official format (``harmonybench.demo.data``).
 2. Runs real models that work offline: ``rapidocr`` and ``tesseract`` (when installed) as
    text-out specialists, ``ocr-qa`` (the OCR-only VQA baseline), ``render`` (the image-out
-   ceiling: what the OCR reader can read of perfectly drawn text), and ``compose``, a pipeline
-   system gluing a text-out and an image-out model, standing in for a unified model.
-3. Writes the leaderboard (markdown, HTML, degradation plot), a ``compare`` of the pipeline
-   against the specialist on their shared tasks, and prints where everything is.
+   ceiling: what the OCR reader can read of perfectly drawn text), and ``compose``, the same
+   kinds of parts behind one interface with a unified model's handicaps (see :func:`plan`),
+   standing in for a unified model.
+3. Writes the leaderboard (markdown, HTML, degradation plot) and ``compare.md`` (the stand-in
+   against each specialist on the tasks both ran), prints the mean degradation per output
+   modality and where everything is. Finished runs are reused, so a second call takes seconds.
 """
 
 from __future__ import annotations
@@ -121,7 +123,8 @@ def _run(demo: DemoRun, data: Any, output: Path, console: Console,
                            output=output / "runs", batch_size=8))
     demo.seconds = time.perf_counter() - start
     demo.folder = result.folder
-    console.print(f"  done in {demo.seconds:.1f} s -> {result.folder}")
+    how = "reused (finished before)" if result.reused else "done"
+    console.print(f"  {how} in {demo.seconds:.1f} s -> {result.folder}")
 
 
 def write_spec(runs: Sequence[DemoRun], path: Path) -> Path:
@@ -181,10 +184,23 @@ def demo_command(
             _run(demo, data, output, console, limits)
         console.rule("3. leaderboard and comparison")
         reports = _reports(runs, output)
+        _print_story(reports["spec"], console)
     console.rule("where everything is")
     for label, path in reports.items():
         typer.echo(f"{label:<22} {path}")
     typer.echo(f"{'finished in':<22} {time.perf_counter() - started:.1f} s")
+
+
+def _print_story(spec: Path, console: Console) -> None:
+    """The mean degradation per output modality, as the leaderboard has it."""
+    from harmonybench.cli.leaderboard import build_report
+
+    report = build_report([], spec)
+    if report.degradation is None:
+        return
+    for mean in report.degradation.means:
+        console.print(f"  {mean.model}: {mean.modality}-out degrades {mean.mean:+.1f} % against "
+                      f"the specialists, over {len(mean.tasks)} task(s)")
 
 
 def _reports(runs: Sequence[DemoRun], output: Path) -> dict[str, Path]:
@@ -203,16 +219,23 @@ def _reports(runs: Sequence[DemoRun], output: Path) -> dict[str, Path]:
     leaderboard_command(runs=[], spec=spec, fmt=Format.html, out=board_html)
     out = {"data": output / "data", "runs": output / "runs", "leaderboard (md)": board_md,
            "leaderboard (html)": board_html, "degradation plot": plot, "spec": spec}
-    # two specialists on the same tasks: where does Tesseract lose against RapidOCR?
-    base = next((r for r in runs if r.model == "rapidocr"), None)
-    cand = next((r for r in runs if r.model == "tesseract"), None) or next(
-        (r for r in runs if r.model == "compose"), None)
-    if base is not None and cand is not None and base.folder and cand.folder:
-        try:
-            comparison = compare_runs(base.folder, cand.folder, resamples=2000)
-        except HarmonyBenchError as exc:
-            (reports / "compare.md").write_text(f"compare refused: {exc}\n", encoding="utf-8")
-        else:
-            (reports / "compare.md").write_text(markdown_summary(comparison), encoding="utf-8")
+    # the gate's view of the story: the unified stand-in against each specialist it covers
+    unified = next((r for r in runs if r.role == "unified"), None)
+    if unified is not None and unified.folder is not None:
+        sections = [f"# harmonybench compare: {unified.name} against each specialist", "",
+                    "Each section is `harmonybench compare SPECIALIST_RUN UNIFIED_RUN` on the "
+                    "tasks both ran: the regression gate a checkpoint would face.", ""]
+        for specialist in runs:
+            if specialist is unified or specialist.folder is None or \
+                    not set(specialist.tasks) & set(unified.tasks):
+                continue
+            sections.append(f"## {unified.name} vs {specialist.name}\n")
+            try:
+                comparison = compare_runs(specialist.folder, unified.folder, resamples=2000)
+            except HarmonyBenchError as exc:
+                sections.append(f"compare refused: {exc}\n")
+            else:
+                sections.append(markdown_summary(comparison))
+        (reports / "compare.md").write_text("\n".join(sections), encoding="utf-8")
         out["compare"] = reports / "compare.md"
     return out
