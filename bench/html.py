@@ -51,8 +51,10 @@ def degradation_section(result: Degradation, chart_svg: str | None) -> str:
     headers = [Header("model", False), Header("modality", False), Header("task", False),
                Header("degradation %", True, lower=True), Header("value", True),
                Header("reference value", True), Header("delta", True),
-               Header("reference", False), Header("protocol · metric", False),
-               Header("note", False)]
+               Header("reference", False), Header("protocol · metric", False)]
+    notes = any(r.note for r in result.rows)
+    if notes:
+        headers.append(Header("note", False))
     rows: list[list[Cell]] = []
     for r in result.rows:
         trend = _trend(r.degradation)
@@ -65,7 +67,7 @@ def degradation_section(result: Degradation, chart_svg: str | None) -> str:
             (show_value(r.delta, r.scale, sign=True), r.delta, "num"),
             (r.reference or "–", r.reference or "", "text"),
             (f"{r.protocol} · {r.metric} ({r.scale})", r.protocol, "text"),
-            (r.note, r.note, "text"),
+            *([(r.note, r.note, "text")] if notes else []),
         ])
     means: list[list[Cell]] = [[(m.model, m.model, "name"), (f"{m.modality}-out", m.modality, ""),
               (_fmt(m.mean, sign=True), m.mean, f"num {_trend(m.mean)}"),
