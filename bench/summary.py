@@ -125,7 +125,8 @@ def _is_value(value: Any) -> bool:
 
 
 def scores_table(scores: Mapping[str, Any], title: str) -> Table:
-    """The score table printed at the end of a run (percentages, failures beside them).
+    """The score table printed at the end of a run (percentages, failures beside them when
+    there are any).
 
     Per task the headline protocol (``default_protocol``) comes first. Protocols that read
     coordinates in another frame than the model's (:mod:`harmonybench.frames`) are not shown:
@@ -135,13 +136,16 @@ def scores_table(scores: Mapping[str, Any], title: str) -> Table:
     """
     frames = FrameLookup()
     table = Table(title=title)
-    for column in ("task", "protocol", "metric", "value", "unit", "scored", "failed",
-                   "unsupported"):
+    tasks = scores.get("tasks", {})
+    # "failed" and "unsupported" are columns only when some task has such samples
+    shown_counts = ["scored"] + [key for key in ("failed", "unsupported")
+                                 if any(entry.get(key) for entry in tasks.values())]
+    for column in ("task", "protocol", "metric", "value", "unit", *shown_counts):
         table.add_column(column, justify="right" if column not in {"task", "protocol",
                                                                    "metric"} else "left")
     hidden = 0
-    for task, entry in scores.get("tasks", {}).items():
-        counts = (str(entry["scored"]), str(entry["failed"]), str(entry["unsupported"]))
+    for task, entry in tasks.items():
+        counts = tuple(str(entry.get(key, 0)) for key in shown_counts)
         if not entry["scored"]:
             table.add_row(task, *_headline_metric(entry), "–", NOTHING_SCORED, *counts)
             continue

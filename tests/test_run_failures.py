@@ -212,3 +212,12 @@ def test_image_errors_name_the_file(tmp_path: Path) -> None:
         assert expected in str(caught.value)
         assert isinstance(caught.value, OSError), "adapters that catch OSError still do"
     assert ImageRef(path=str(good)).open().size == (16, 16)
+
+
+def test_scores_table_shows_failure_columns_only_when_some_sample_failed() -> None:
+    entry = {"scored": 3, "failed": 0, "unsupported": 0, "default_protocol": "exact",
+             "protocols": {"exact": {"accuracy": 1.0}}}
+    clean = scores_table({"tasks": {"t": entry}}, "run")
+    assert [c.header for c in clean.columns][-1] == "scored"
+    failing = scores_table({"tasks": {"t": {**entry, "failed": 2}}}, "run")
+    assert [c.header for c in failing.columns][-2:] == ["scored", "failed"]
