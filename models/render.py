@@ -16,7 +16,7 @@ to the image.
 **Placing one text** (:func:`draw_text`): the polygon's minimum-area rectangle
 (:func:`min_area_rect`, rotating calipers over its convex hull) gives a centre and a frame
 (:func:`text_frame`): the reading direction is the one AnyText's crop of that rectangle sees
-upright (``metrics/crop.py``: from the top-left corner to the top-right one, or down the left
+upright (``bench/crop.py``: from the top-left corner to the top-right one, or down the left
 side when that side is more than 1.2 times longer, since the crop then turns 90 degrees
 counter-clockwise), so that the renderer is the ceiling of exactly that protocol. The text is
 drawn on a tile the size of the rectangle, at the largest whole font size whose ink box fits
@@ -265,7 +265,7 @@ def min_area_rect(polygon: Sequence[Point]) -> Rect:
 
 
 def text_frame(rect: Rect) -> TextFrame:
-    """The reading direction AnyText's crop (``metrics/crop.py``) sees upright in ``rect``.
+    """The reading direction AnyText's crop (``bench/crop.py``) sees upright in ``rect``.
 
     The crop names the corners as the metric does (the two of smallest x are the left ones, the
     upper of them top-left; likewise on the right) and reads from top-left to top-right, unless

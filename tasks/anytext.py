@@ -11,7 +11,7 @@
 ``load`` takes the file or the folder holding it (``benchmark/laion_word``). Sample ids are
 ``img_name`` (an id given twice is an error). As the reference, a ``*`` in a caption becomes a
 space, ``annotations`` may be absent (no lines), and a line with an empty polygon or
-``valid: false`` is not scored (:func:`~harmonybench.metrics.textrender.target_lines`: also
+``valid: false`` is not scored (:func:`~harmonybench.targets.target_lines`: also
 the first 20 lines, texts cut to 20 characters). ``valid``, ``pos`` and ``language`` may be
 left out here (the reference needs ``valid`` and ``pos``). The ground-truth image, when the
 file exists, is ``sample.images[0]`` (the default FID reference); it is looked for in the
@@ -98,8 +98,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harmonybench.errors import DataError
-from harmonybench.metrics.textrender import TargetLine, target_lines
 from harmonybench.schema import ImageRef, Output, Record, Request, Sample, short_hash
+from harmonybench.targets import TargetLine, target_lines
 from harmonybench.task import PromptTemplate, frozen
 from harmonybench.tasks.imageout import (
     ImageOutputError,
@@ -494,7 +494,7 @@ def edit_mask(
     import cv2
     import numpy as np
 
-    from harmonybench.metrics.crop import polygon_mask
+    from harmonybench.crop import polygon_mask
 
     mask = polygon_mask(size, polygon)
     if dilation > 0:

@@ -12,7 +12,7 @@ and score what an OCR reader reads in them. This module holds their common machi
   The reader is built when the task is, and its engine is checked when the data is loaded, so
   a missing engine stops the run before any image is generated.
 - ``crop`` (``auto``, ``anytext`` or ``bare``): whether line crops are resized and padded to
-  AnyText's 48x320 recognizer input (:func:`harmonybench.metrics.crop.resize_and_pad`) before
+  AnyText's 48x320 recognizer input (:func:`harmonybench.crop.resize_and_pad`) before
   reading; ``auto`` asks the reader (RapidOCR: yes; Tesseract: no).
 - ``clip=PATH``: a local CLIP checkpoint folder; CLIPScore is computed over every generated
   image and its caption. ``clip_protocol`` names the convention(s), comma-separated:
@@ -38,12 +38,12 @@ and read with the reader. The answer has the layout of :mod:`harmonybench.metric
 with the reader's identity under ``"reader"``:
 
 - line readings (AnyText-style tasks, :meth:`ImageOutTask.read_line_images`): every target
-  line (:func:`~harmonybench.metrics.textrender.target_lines`) of every image is cut out with
-  :func:`~harmonybench.metrics.crop.rectified_crop` (AnyText's rectification) in the polygon
+  line (:func:`~harmonybench.targets.target_lines`) of every image is cut out with
+  :func:`~harmonybench.crop.rectified_crop` (AnyText's rectification) in the polygon
   frame ``metadata["width"] x metadata["height"]`` scaled to the image, optionally resized to
   48x320, and the crops of all images of the sample go to the reader in **one** call (so a
   batched reader batches across the 4 images of a prompt). This is
-  :func:`~harmonybench.metrics.crop.read_lines` over all images at once. A line whose polygon
+  :func:`~harmonybench.crop.read_lines` over all images at once. A line whose polygon
   cannot be cut from the image (it covers no pixel of it, or is thinner than a pixel) reads
   ``""`` and its index is listed under the image's ``"unreadable"`` key (the reference reads a
   fake 100x100 box at the origin instead);
@@ -66,9 +66,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from harmonybench.errors import HarmonyBenchError, RegistryError
-from harmonybench.metrics.textrender import target_lines
 from harmonybench.reader import TextReader
 from harmonybench.schema import ImageRef, Output, Record, Request, Sample
+from harmonybench.targets import target_lines
 from harmonybench.task import PromptTemplate, Task
 
 if TYPE_CHECKING:
@@ -326,7 +326,7 @@ class ImageOutTask(Task):
             ImageOutputError: no image, or one that is missing or unreadable.
             ValueError: the reader returned a different number of texts than crops.
         """
-        from harmonybench.metrics.crop import rectified_crop, resize_and_pad
+        from harmonybench.crop import rectified_crop, resize_and_pad
 
         images = [open_generated(path) for path in output_images(output)]
         lines = target_lines(sample)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from harmonybench.metrics.crop import rectified_crop
+from harmonybench.crop import rectified_crop
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models import render as render_module
 from harmonybench.models.imageio import RequestError

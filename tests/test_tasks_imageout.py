@@ -386,7 +386,7 @@ def test_the_reader_identity_reaches_the_scores(anytext_data: Path, t2i: AnyText
 
 
 def test_rapidocr_batches_give_the_same_text(anytext_data: Path, t2i: AnyTextT2I) -> None:
-    from harmonybench.metrics.crop import rectified_crop, resize_and_pad
+    from harmonybench.crop import rectified_crop, resize_and_pad
     from harmonybench.models.readers import RapidOCRReader
 
     crops = []
@@ -412,7 +412,7 @@ def test_tesseract_reader_list_file_equals_one_process_per_crop(anytext_data: Pa
         answer = task.extract(rendered(sample, tmp_path), sample)
         assert re.match(r"tesseract \d+\.\d+", answer["reader"]) and "psm 7" in answer["reader"]
         assert answer["images"][0]["lines"] == sample.metadata["texts"]
-    from harmonybench.metrics.crop import rectified_crop
+    from harmonybench.crop import rectified_crop
 
     crops = [rectified_crop(s.images[0].open(), p) for s in samples
              for p in s.metadata["polygons"]]
