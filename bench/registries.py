@@ -28,7 +28,7 @@ TASKS: Registry[type[Task]] = Registry(
         ("ocrvqa", "harmonybench.tasks.ocrvqa:OCRVQA"),
         ("ocrbench", "harmonybench.tasks.ocrbench:OCRBench"),
         ("anytext-t2i", "harmonybench.tasks.anytext:AnyTextT2I"),
-        ("anytext-edit", "harmonybench.tasks.anytext:AnyTextEdit"),
+        ("anytext-edit", "harmonybench.tasks.anytext_edit:AnyTextEdit"),
         ("mario-eval", "harmonybench.tasks.mario:MarioEval"),
         ("textrec", "harmonybench.tasks.textrec:TextRecognition"),
         ("grounding", "harmonybench.tasks.grounding:Grounding"),

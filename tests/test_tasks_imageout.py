@@ -37,13 +37,9 @@ from harmonybench.registries import READERS, TASKS, get_task
 from harmonybench.registry import Registry
 from harmonybench.schema import Output, Record, Request, RequestKind, Sample
 from harmonybench.summary import summarize_task
-from harmonybench.tasks.anytext import (
-    ANYTEXT_N_PROMPT,
-    AnyTextEdit,
-    AnyTextT2I,
-    anytext_prompt,
-    quote_texts,
-)
+from harmonybench.tasks.anytext import AnyTextT2I
+from harmonybench.tasks.anytext_edit import AnyTextEdit
+from harmonybench.tasks.anytext_prompts import ANYTEXT_N_PROMPT, anytext_prompt, quote_texts
 from harmonybench.tasks.imageout import ImageOutputError, TaskOptionError
 from harmonybench.tasks.mario import MarioEval, find_subsets, stacked_layout
 
