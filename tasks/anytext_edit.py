@@ -38,9 +38,9 @@ from harmonybench.tasks.anytext_prompts import (
     TEXTHARMONY_GENERATION,
     anytext_prompt,
 )
-from harmonybench.tasks.imageout import (
+from harmonybench.tasks.imageout import ImageOutTask
+from harmonybench.tasks.imageout_common import (
     ImageOutputError,
-    ImageOutTask,
     TaskOptionError,
     open_generated,
     parse_int,

@@ -16,7 +16,7 @@ from typing import Any
 from harmonybench.errors import DataError
 from harmonybench.targets import TargetLine
 from harmonybench.tasks.anytext_prompts import PLACE_HOLDER
-from harmonybench.tasks.imageout import known_subset
+from harmonybench.tasks.imageout_common import known_subset
 from harmonybench.tasks.records import Rec, json_type, read_document
 
 ANYTEXT_SUBSETS: tuple[str, ...] = ("laion_word", "wukong_word")

@@ -58,7 +58,8 @@ from harmonybench.errors import DataError
 from harmonybench.schema import ImageRef, Output, Record, Request, Sample
 from harmonybench.targets import mario_keywords
 from harmonybench.task import PromptTemplate, frozen
-from harmonybench.tasks.imageout import ImageOutTask, image_files, parse_int
+from harmonybench.tasks.imageout import ImageOutTask
+from harmonybench.tasks.imageout_common import image_files, parse_int
 
 MARIO_SUBSETS: tuple[str, ...] = (
     "TMDBEval500", "OpenLibraryEval500", "LAIONEval4000",

@@ -40,7 +40,7 @@ from harmonybench.summary import summarize_task
 from harmonybench.tasks.anytext import AnyTextT2I
 from harmonybench.tasks.anytext_edit import AnyTextEdit
 from harmonybench.tasks.anytext_prompts import ANYTEXT_N_PROMPT, anytext_prompt, quote_texts
-from harmonybench.tasks.imageout import ImageOutputError, TaskOptionError
+from harmonybench.tasks.imageout_common import ImageOutputError, TaskOptionError
 from harmonybench.tasks.mario import MarioEval, find_subsets, stacked_layout
 
 HAS_TESSERACT = shutil.which("tesseract") is not None
