@@ -106,8 +106,8 @@ READERS: Registry[Any] = Registry(
     kind="reader",
     group="harmonybench.readers",
     builtins=(
-        ("rapidocr", "harmonybench.models.readers:RapidOCRReader"),
-        ("tesseract", "harmonybench.models.readers:TesseractReader"),
+        ("rapidocr", "harmonybench.models.readers_rapidocr:RapidOCRReader"),
+        ("tesseract", "harmonybench.models.readers_tesseract:TesseractReader"),
     ),
 )
 """OCR readers for the image-out tasks (``--task-arg TASK:reader=NAME``): classes taking

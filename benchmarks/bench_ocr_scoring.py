@@ -48,7 +48,8 @@ from machine import cpu_model
 from PIL import Image, ImageDraw, ImageFont
 
 from harmonybench.crop import rectified_crop, resize_and_pad
-from harmonybench.models.readers import RapidOCRReader, TesseractReader
+from harmonybench.models.readers_rapidocr import RapidOCRReader
+from harmonybench.models.readers_tesseract import TesseractReader
 
 DEFAULT_N = 256
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results_ocr_scoring.md"

@@ -383,7 +383,7 @@ def test_the_reader_identity_reaches_the_scores(anytext_data: Path, t2i: AnyText
 
 def test_rapidocr_batches_give_the_same_text(anytext_data: Path, t2i: AnyTextT2I) -> None:
     from harmonybench.crop import rectified_crop, resize_and_pad
-    from harmonybench.models.readers import RapidOCRReader
+    from harmonybench.models.readers_rapidocr import RapidOCRReader
 
     crops = []
     for sample in t2i.load(anytext_data):
@@ -399,7 +399,7 @@ def test_rapidocr_batches_give_the_same_text(anytext_data: Path, t2i: AnyTextT2I
 @needs_tesseract
 def test_tesseract_reader_list_file_equals_one_process_per_crop(anytext_data: Path,
                                                                tmp_path: Path) -> None:
-    from harmonybench.models.readers import TesseractReader
+    from harmonybench.models.readers_tesseract import TesseractReader
 
     task = get_task("anytext-t2i", {"reader": "tesseract", "reader_batch_size": "3"})
     samples = task.load(anytext_data)
@@ -955,7 +955,7 @@ def test_full_run_records_missing_images_as_failures(tmp_path: Path, glyphs: Non
 
 def test_words_list_is_known_to_the_readers() -> None:
     # the default records' words read back exactly (the fixtures rely on it)
-    from harmonybench.models.readers import RapidOCRReader
+    from harmonybench.models.readers_rapidocr import RapidOCRReader
 
     image = draw_texts(list(WORDS[:5]), layout_boxes(5))
     assert RapidOCRReader().words([image]) == [list(WORDS[:5])]
