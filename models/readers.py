@@ -59,7 +59,7 @@ configuration that works offline, see :mod:`harmonybench.models.rapidocr_engine`
   padding of AnyText's 48x320 input as ink.
 
 Engines are checked at the first use or by :meth:`check` (a missing package or binary raises
-:class:`~harmonybench.models.ocr.EngineUnavailableError` naming what to install); models load
+:class:`~harmonybench.models.ocr_lines.EngineUnavailableError` naming what to install); models load
 on the first image.
 
 **Modules**: this one holds the option parsing both readers share;
@@ -73,7 +73,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from harmonybench.errors import HarmonyBenchError
-from harmonybench.models.ocr import EngineUnavailableError
+from harmonybench.models.ocr_lines import EngineUnavailableError
 
 
 class ReaderOptionError(HarmonyBenchError):

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from harmonybench.models.ocr import OCRLine, join_lines
+from harmonybench.models.ocr_lines import OCRLine, join_lines
 from harmonybench.models.readers import (
     ReaderOptionError,
     chunks,
