@@ -87,7 +87,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from harmonybench.metrics.geometry import box_corners
+from harmonybench.metrics.geometry_boxes import box_corners
 
 FloatArray = npt.NDArray[np.float64]
 ShapeKind = Literal["polygon", "box", "point"]
@@ -204,7 +204,7 @@ class Shape:
 
     def polygon(self) -> FloatArray:
         """The vertices as a ``(K, 2)`` array: a box's 4 corners (none when it is degenerate,
-        see :func:`~harmonybench.metrics.geometry.box_corners`), a point's one vertex."""
+        see :func:`~harmonybench.metrics.geometry_boxes.box_corners`), a point's one vertex."""
         if self.kind == "box":
             corners: FloatArray = box_corners(self.box())
             return corners

@@ -49,13 +49,8 @@ from harmonybench.errors import DataError
 from harmonybench.metrics.coords import get_frame
 from harmonybench.metrics.coords_parse import ocrbench_v2_last_box, parse_shapes
 from harmonybench.metrics.coords_targets import grounding_target, image_size, target_mapping
-from harmonybench.metrics.geometry import (
-    VALID,
-    FloatArray,
-    box_iou,
-    geometry_iou,
-    make_polygons,
-)
+from harmonybench.metrics.geometry import VALID, FloatArray, geometry_iou, make_polygons
+from harmonybench.metrics.geometry_boxes import box_iou
 from harmonybench.protocol import Protocol
 from harmonybench.schema import Sample
 

@@ -18,7 +18,7 @@ from rapidfuzz.distance import Levenshtein
 from render import font_path, place_lines, render_text, save_png
 
 from harmonybench.metrics.coords_parse import parse_shapes
-from harmonybench.metrics.geometry import box_iou
+from harmonybench.metrics.geometry_boxes import box_iou
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models.ocr import OCREngineModel, query_word
 from harmonybench.models.ocr_lines import (
