@@ -35,6 +35,7 @@ examples: install
 
 lint: install
 	$(PY) -m ruff check .
+	PYTHON=$(PY) .ci/lint-imports
 
 typecheck: install
 	PYTHON=$(PY) .ci/typecheck

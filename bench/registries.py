@@ -28,7 +28,7 @@ TASKS: Registry[type[Task]] = Registry(
         ("ocrvqa", "harmonybench.tasks.ocrvqa:OCRVQA"),
         ("ocrbench", "harmonybench.tasks.ocrbench:OCRBench"),
         ("anytext-t2i", "harmonybench.tasks.anytext:AnyTextT2I"),
-        ("anytext-edit", "harmonybench.tasks.anytext:AnyTextEdit"),
+        ("anytext-edit", "harmonybench.tasks.anytext_edit:AnyTextEdit"),
         ("mario-eval", "harmonybench.tasks.mario:MarioEval"),
         ("textrec", "harmonybench.tasks.textrec:TextRecognition"),
         ("grounding", "harmonybench.tasks.grounding:Grounding"),
@@ -106,8 +106,8 @@ READERS: Registry[Any] = Registry(
     kind="reader",
     group="harmonybench.readers",
     builtins=(
-        ("rapidocr", "harmonybench.models.readers:RapidOCRReader"),
-        ("tesseract", "harmonybench.models.readers:TesseractReader"),
+        ("rapidocr", "harmonybench.models.readers_rapidocr:RapidOCRReader"),
+        ("tesseract", "harmonybench.models.readers_tesseract:TesseractReader"),
     ),
 )
 """OCR readers for the image-out tasks (``--task-arg TASK:reader=NAME``): classes taking

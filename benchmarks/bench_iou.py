@@ -4,7 +4,7 @@ Builds ``--n`` synthetic pairs of axis-aligned boxes and ``--n // 10`` pairs of 
 (rotated rectangles, about 1% of them turned into bow-ties by swapping two vertices; about 2% of
 the boxes degenerate or inverted), with a fixed seed. Then, in the same run:
 
-- boxes: :func:`harmonybench.metrics.geometry.box_iou` (numpy) against a loop that builds two
+- boxes: :func:`harmonybench.metrics.geometry_boxes.box_iou` (numpy) against a loop that builds two
   ``shapely.geometry.box`` per pair and takes ``intersection(...).area``;
 - polygons: :func:`harmonybench.metrics.geometry.polygon_iou` (shapely 2 ufuncs over arrays,
   validation and ``make_valid`` repair included) against a loop that builds two
@@ -36,7 +36,8 @@ import shapely
 from machine import cpu_model
 from shapely.geometry import Polygon, box
 
-from harmonybench.metrics.geometry import box_iou, polygon_iou
+from harmonybench.metrics.geometry import polygon_iou
+from harmonybench.metrics.geometry_boxes import box_iou
 
 DEFAULT_OUTPUT = Path(__file__).with_name("results_iou.md")
 TOLERANCE = 1e-9

@@ -3,7 +3,7 @@
 What the image-out tasks do for every generated image: cut each target line out with AnyText's
 rectification and read it with the task's OCR reader. The crops here are text lines drawn in
 DejaVu Sans (1-2 random words each, random sizes) on 512x512 canvases, four lines per canvas,
-and cut with :func:`harmonybench.metrics.crop.rectified_crop` (crop time is not measured).
+and cut with :func:`harmonybench.crop.rectified_crop` (crop time is not measured).
 
 Measured per reader:
 
@@ -47,8 +47,9 @@ from pathlib import Path
 from machine import cpu_model
 from PIL import Image, ImageDraw, ImageFont
 
-from harmonybench.metrics.crop import rectified_crop, resize_and_pad
-from harmonybench.models.readers import RapidOCRReader, TesseractReader
+from harmonybench.crop import rectified_crop, resize_and_pad
+from harmonybench.models.readers_rapidocr import RapidOCRReader
+from harmonybench.models.readers_tesseract import TesseractReader
 
 DEFAULT_N = 256
 DEFAULT_OUTPUT = Path(__file__).resolve().parent / "results_ocr_scoring.md"

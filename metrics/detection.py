@@ -73,14 +73,9 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from harmonybench.metrics.coords import (
-    Regions,
-    Shape,
-    get_frame,
-    image_size,
-    parse_shapes,
-    target_regions,
-)
+from harmonybench.metrics.coords import Shape, get_frame
+from harmonybench.metrics.coords_parse import parse_shapes
+from harmonybench.metrics.coords_targets import Regions, image_size, target_regions
 from harmonybench.metrics.geometry import (
     VALID,
     FloatArray,

@@ -46,21 +46,11 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from harmonybench.errors import DataError
-from harmonybench.metrics.coords import (
-    get_frame,
-    grounding_target,
-    image_size,
-    ocrbench_v2_last_box,
-    parse_shapes,
-    target_mapping,
-)
-from harmonybench.metrics.geometry import (
-    VALID,
-    FloatArray,
-    box_iou,
-    geometry_iou,
-    make_polygons,
-)
+from harmonybench.metrics.coords import get_frame
+from harmonybench.metrics.coords_parse import ocrbench_v2_last_box, parse_shapes
+from harmonybench.metrics.coords_targets import grounding_target, image_size, target_mapping
+from harmonybench.metrics.geometry import VALID, FloatArray, geometry_iou, make_polygons
+from harmonybench.metrics.geometry_boxes import box_iou
 from harmonybench.protocol import Protocol
 from harmonybench.schema import Sample
 
@@ -316,7 +306,7 @@ class OCRBenchV2IoU(Protocol):
     Rule and boundary cases:
 
     - The box is the **last** ``(a,b,c,d)`` / ``[a,b,c,d]`` of unsigned integers all in
-      0..1000 (see :func:`~harmonybench.metrics.coords.ocrbench_v2_last_box`); decimals and
+      0..1000 (see :func:`~harmonybench.metrics.coords_parse.ocrbench_v2_last_box`); decimals and
       negative numbers never match. None found: ``unparseable``, score 0.
     - The score is the IoU itself, not a threshold, computed on the integer 0-1000 numbers:
       the ground truth ``target["box"]`` (OCRBench v2's ``answers`` for this type, in its

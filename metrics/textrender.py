@@ -2,7 +2,7 @@
 
 These protocols score *readings*: what an OCR reader read in the images a model generated for
 one prompt. Reading is the task's extraction step (it needs the images and a
-:class:`~harmonybench.reader.TextReader`: :func:`harmonybench.metrics.crop.read_lines` reads the
+:class:`~harmonybench.reader.TextReader`: :func:`harmonybench.crop.read_lines` reads the
 ground-truth line regions); the protocols only compare strings, so a journal can be re-scored
 under any of them without the images or the reader.
 
@@ -15,8 +15,9 @@ under any of them without the images or the reader.
 
 ``images`` is what ``anytext`` and ``textharmony`` need: for every generated image of the prompt
 (AnyText generates 4 per prompt, TextHarmony 1), the text read in each ground-truth line region,
-in the order of :func:`target_lines`. ``words`` is what ``mario`` needs: for every generated
-image, the words a whole-image OCR (detection + recognition) found, one string per word.
+in the order of :func:`~harmonybench.targets.target_lines`. ``words`` is what ``mario``
+needs: for every generated image, the words a whole-image OCR (detection + recognition) found,
+one string per word.
 ``reader`` names the reader; it is kept in the journal with the answer. An empty string as the
 answer (what the scoring stage passes for a missing prediction) reads as one image in which
 nothing was read.
@@ -29,12 +30,13 @@ nothing was read.
                   "valid": true}, ...]}
 
   one entry per annotation of AnyText's ``test1k.json`` (or TextHarmony's ``edit_gt.json``),
-  in file order; ``valid`` may be left out (true). :func:`target_lines` selects the lines the
-  reference scores: it skips a line whose ``polygon`` is empty or whose ``valid`` is false,
-  keeps the first 20 (``max_lines``) and truncates each text to its first 20 characters
+  in file order; ``valid`` may be left out (true).
+  :func:`~harmonybench.targets.target_lines` selects the lines the reference scores: it skips
+  a line whose ``polygon`` is empty or whose ``valid`` is false, keeps the first 20
+  (``max_lines``) and truncates each text to its first 20 characters
   (``max_chars``). The task crops exactly these lines, in this order.
 - MARIO-Eval (``mario``): ``{"words": ["hello", "world"]}``, the prompt's keywords as
-  :func:`mario_keywords` extracts them from the prompt line.
+  :func:`~harmonybench.targets.mario_keywords` extracts them from the prompt line.
 
 **Per-sample values** (``evaluate``) are the sample's own means (the first key, for paired
 comparisons) plus sufficient statistics (sums and counts); ``reduce`` adds them up over the
@@ -46,12 +48,10 @@ invalid) adds nothing to the line averages; its own per-sample value is 0.0.
 
 from __future__ import annotations
 
-import re
 import string
 from abc import abstractmethod
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -60,15 +60,10 @@ from rapidfuzz.distance import Levenshtein
 from harmonybench.errors import DataError
 from harmonybench.protocol import BaseProtocol
 from harmonybench.schema import Sample
+from harmonybench.targets import target_lines
 
 Reading = Mapping[str, Any]
 """The extracted answer these protocols score (layout in the module docstring)."""
-
-MAX_LINES = 20
-"""AnyText's ``max_lines``: only the first 20 selected lines of a prompt are scored."""
-
-MAX_CHARS = 20
-"""AnyText's ``max_chars``: ground-truth texts are cut to their first 20 characters."""
 
 NED_EPSILON = 1e-5
 """Added to the longer length in the NED denominator (``get_ld`` in the references)."""
@@ -81,81 +76,10 @@ PRINTABLE_ASCII = frozenset(chr(code) for code in range(0x20, 0x7F))
 printable ASCII, space included)."""
 
 _ASCII_ALNUM = frozenset(string.ascii_lowercase + string.digits)
-_KEYWORD = re.compile(r"'([^'\n]*)'")
-
-
-@dataclass(frozen=True)
-class TargetLine:
-    """One ground-truth text line: its text as scored and its polygon (pixels)."""
-
-    text: str
-    polygon: tuple[tuple[float, float], ...]
 
 
 def _where(sample: Sample) -> dict[str, str]:
     return {"record": f"sample {sample.id}"}
-
-
-def target_lines(sample: Sample, *, truncate: bool = True) -> list[TargetLine]:
-    """The lines AnyText's evaluation scores for ``sample``, in order.
-
-    As ``load_data``/``get_item`` in tyxsspa/AnyText ``eval/anytext_singleGPU.py``
-    (3d4a260c67d9): annotations with an empty polygon or ``valid`` false are skipped, the first
-    :data:`MAX_LINES` of the rest are kept, and each text is cut to its first :data:`MAX_CHARS`
-    characters (code points). The task crops these lines; the protocols score them.
-
-    Args:
-        sample: an AnyText-style sample (``target = {"lines": [...]}``).
-        truncate: cut texts to :data:`MAX_CHARS` (``False`` gives the full annotation text,
-            for building prompts).
-
-    Raises:
-        DataError: ``target`` or a line is missing or malformed.
-    """
-    target = sample.target
-    lines = target.get("lines") if isinstance(target, Mapping) else None
-    if not isinstance(lines, Sequence) or isinstance(lines, str):
-        raise DataError(sample.task, "expected target = {'lines': [{'text', 'polygon'}, ...]}",
-                        field="target.lines", **_where(sample))
-    selected: list[TargetLine] = []
-    for k, line in enumerate(lines):
-        field = f"target.lines[{k}]"
-        if not isinstance(line, Mapping):
-            raise DataError(sample.task, "a line must be an object with 'text' and 'polygon'",
-                            field=field, **_where(sample))
-        text, polygon = line.get("text"), line.get("polygon")
-        if not isinstance(text, str):
-            raise DataError(sample.task, f"text {text!r} is not a string",
-                            field=f"{field}.text", **_where(sample))
-        if not isinstance(polygon, Sequence) or isinstance(polygon, str):
-            raise DataError(sample.task, f"polygon {polygon!r} is not a list of [x, y] points",
-                            field=f"{field}.polygon", **_where(sample))
-        if len(polygon) == 0 or line.get("valid", True) is False:
-            continue
-        try:
-            points = tuple((float(p[0]), float(p[1])) for p in polygon)
-        except (TypeError, ValueError, IndexError) as exc:
-            raise DataError(sample.task, f"polygon {polygon!r} is not a list of [x, y] points",
-                            field=f"{field}.polygon", **_where(sample)) from exc
-        selected.append(TargetLine(text[:MAX_CHARS] if truncate else text, points))
-        if len(selected) == MAX_LINES:
-            break
-    return selected
-
-
-def mario_keywords(prompt: str) -> list[str]:
-    """The words MARIO-Eval expects in the image: single-quoted spans of the prompt, split.
-
-    As ``get_key_words`` applied to ``line.strip().lower()`` in microsoft/unilm
-    ``textdiffuser/eval/ocr_eval.py`` (768a3c873f59): the prompt is stripped and lowercased,
-    every shortest ``'...'`` span on one line is taken left to right, and each is split on
-    whitespace. An apostrophe inside a word opens or closes a span like any quote
-    (``"'don't go'"`` gives ``["don"]``).
-    """
-    words: list[str] = []
-    for span in _KEYWORD.findall(prompt.strip().lower()):
-        words.extend(span.split())
-    return words
 
 
 def ned(prediction: str, target: str) -> float:
@@ -306,9 +230,9 @@ class AnyTextOCR(_LineProtocol):
     Reference: tyxsspa/AnyText ``eval/eval_dgocr.py`` with ``eval/anytext_singleGPU.py`` and
     ``cldm/recognizer.py``, commit 3d4a260c67d9.
 
-    - **Lines**: :func:`target_lines` (valid lines with a polygon, first 20, texts cut to 20
-      characters). The *prediction* is never cut: a reading of all 26 letters of a 26-letter
-      annotation fails Sen.ACC against the 20-letter ground truth.
+    - **Lines**: :func:`~harmonybench.targets.target_lines` (valid lines with a polygon, first
+      20, texts cut to 20 characters). The *prediction* is never cut: a reading of all 26
+      letters of a 26-letter annotation fails Sen.ACC against the 20-letter ground truth.
     - **Sen.ACC**: ``prediction == ground truth``, case-sensitive, no normalisation, no strip
       (readings are compared exactly as the reader returned them).
     - **NED**: ``1 - Lev / (max(len) + 1e-5)``. The reference computes it over dictionary ids;
@@ -351,8 +275,8 @@ class TextHarmonyOCR(_LineProtocol):
     Reference: bytedance/TextHarmony ``image_eval/eval_dgocr.py``, commit f98ac34b206f (a fork
     of AnyText's scorer).
 
-    - **Lines**: as ``anytext`` (:func:`target_lines`: the same ``get_item``, texts cut to 20
-      characters *before* normalising).
+    - **Lines**: as ``anytext`` (:func:`~harmonybench.targets.target_lines`: the same
+      ``get_item``, texts cut to 20 characters *before* normalising).
     - **Normalisation** of both strings: :func:`textharmony_normalize` (lowercase, keep ASCII
       letters and digits only; punctuation, spaces and non-ASCII letters are dropped).
     - **NED** as ``anytext``, over the normalised strings. Those hold only ``a-z0-9``, all in
@@ -381,7 +305,7 @@ class MarioOCR(BaseProtocol[Reading | str]):
     Reference: microsoft/unilm ``textdiffuser/eval/ocr_eval.py``, commit 768a3c873f59.
 
     Per generated image, with ``pred`` the whole-image OCR words and ``gt`` the prompt's
-    keywords (:func:`mario_keywords`), both stripped and lowercased:
+    keywords (:func:`~harmonybench.targets.mario_keywords`), both stripped and lowercased:
 
     - **matching** is a multiset intersection: each predicted word still present in the
       remaining ground truth removes one copy from it (``["hi", "hi"]`` against ``["hi"]``

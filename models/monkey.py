@@ -63,12 +63,8 @@ from harmonybench.model import (
     generation_overrides,
     parse_bool,
 )
-from harmonybench.models.hf_vlm import (
-    TEXT_GENERATION_ARGS,
-    check_args,
-    resolve_dtype,
-    transformers_module,
-)
+from harmonybench.models.hf_vlm import TEXT_GENERATION_ARGS, check_args, resolve_dtype
+from harmonybench.models.hf_vlm_encoder import transformers_module
 from harmonybench.schema import TEXT_OUT_KINDS, ImageRef, Output, Request, RequestKind, short_hash
 
 Variant = Literal["monkey", "textmonkey"]

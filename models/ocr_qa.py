@@ -37,7 +37,8 @@ from harmonybench.model import (
     parse_number,
     unsupported_outputs,
 )
-from harmonybench.models.ocr import OCREngineModel, OCRLine, check_args, reading_order
+from harmonybench.models.ocr import OCREngineModel, check_args
+from harmonybench.models.ocr_lines import OCRLine, reading_order
 from harmonybench.schema import TEXT_OUT_KINDS, Output, Request, RequestKind
 
 WH_WORDS = frozenset(

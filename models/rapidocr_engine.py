@@ -27,7 +27,7 @@ Grounding, detection and spotting requests always run the detector (``use_det`` 
 recognition setting) with ``return_word_box=True``: RapidOCR then cuts each detected line
 into word boxes from the recogniser's character positions (for Latin text, one box per
 space-separated word). A line without word boxes has its words cut proportionally
-(:func:`~harmonybench.models.ocr.split_words`). Every call passes ``use_det`` and
+(:func:`~harmonybench.models.ocr_lines.split_words`). Every call passes ``use_det`` and
 ``return_word_box`` explicitly, because RapidOCR keeps per-call settings for the calls that
 follow.
 """
@@ -39,14 +39,12 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harmonybench.model import ModelArgError, parse_bool, parse_number
-from harmonybench.models.ocr import (
-    PERCEPTION_ARGS,
+from harmonybench.models.ocr import PERCEPTION_ARGS, OCREngineModel, check_args
+from harmonybench.models.ocr_lines import (
     EngineUnavailableError,
-    OCREngineModel,
     OCRLine,
     Page,
     box_polygon,
-    check_args,
     split_words,
 )
 

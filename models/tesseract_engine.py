@@ -41,15 +41,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harmonybench.model import ModelArgError, parse_number
-from harmonybench.models.ocr import (
-    PERCEPTION_ARGS,
-    EngineUnavailableError,
-    OCREngineModel,
-    OCRLine,
-    Page,
-    box_polygon,
-    check_args,
-)
+from harmonybench.models.ocr import PERCEPTION_ARGS, OCREngineModel, check_args
+from harmonybench.models.ocr_lines import EngineUnavailableError, OCRLine, Page, box_polygon
 from harmonybench.runfolder import sha256_file
 
 if TYPE_CHECKING:

@@ -32,8 +32,9 @@ Reference files (bytedance/TextHarmony at f98ac34b206f):
   ``num_inference_steps: 30``, ``num_validation_images: 1``; image decoder
   ``sd_base_seed: 42`` at 512x512 (the Stable Diffusion 2 base UNet). EOS ids are
   ``[2, 32000]`` (``</s>``, ``<|beginofimage|>``).
-- ``TextHarmony/models/TextHarmony.py`` ``moe_set_gate`` (Slide-LoRA): see :func:`task_id_for`,
-  :func:`gate_task_id` and :func:`gate_vector`.
+- ``TextHarmony/models/TextHarmony.py`` ``moe_set_gate`` (Slide-LoRA): see
+  :mod:`~harmonybench.models.textharmony_prompts` (``task_id_for``, ``gate_task_id``,
+  ``gate_vector``).
 
 Model args: ``checkpoint`` (required), ``cache_dir`` (where split parts are joined when their
 folder is not writable), ``config`` (default ``TextHarmony/configs/release/896-moe-eval.yaml``
@@ -73,420 +74,60 @@ checkpoint joining are tested directly; the loading and calling sequence (``sys.
 config, ``TextHarmony(**config.model)``, ``load_model_weights``, ``init_tokenizer``,
 ``create_transform``, ``model.generate(mode=..., meta={"task_id": ...}, ...)``) is tested
 against a stand-in package with the released *interface*. The real model was not run here.
+
+**Modules**: this one holds the adapter; :mod:`~harmonybench.models.textharmony_prompts` the
+prompts, special tokens and gate, :mod:`~harmonybench.models.textharmony_generation` the
+generation settings, seeds and output decoding, :mod:`~harmonybench.models.textharmony_checkpoint`
+the checkpoint parts and the config.
 """
 
 from __future__ import annotations
 
-import os
-import random
-import re
-import shutil
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from harmonybench.model import GenerationContext, ModelAdapter, ModelArgError, generation_overrides
 from harmonybench.models.hf_vlm import check_args, resolve_dtype
+from harmonybench.models.textharmony_checkpoint import (
+    DEFAULT_CONFIG,
+    MODEL_FILE,
+    resolve_checkpoint,
+    to_attrdict,
+)
+from harmonybench.models.textharmony_generation import (
+    GENERATION_ARGS,
+    REFERENCE_GENERATION,
+    TEXT_SEED,
+    clean_text,
+    cut_at_stop,
+    effective_generation,
+    image_file_name,
+    parse_seed,
+    setup_seed,
+    tensor_to_images,
+    text_seed,
+)
+from harmonybench.models.textharmony_prompts import (
+    NUM_IMAGE_TOKENS,
+    TEMPLATE_IDS,
+    GateMode,
+    build_edit_prompt,
+    build_t2i_prompt,
+    build_vqa_prompt,
+    gate_task_id,
+    gate_vector,
+    parse_gate,
+    template_for,
+)
 from harmonybench.schema import Output, Request, RequestKind, short_hash
-
-BEGIN_OF_IMAGE = "<|beginofimage|>"
-IMAGE_TOKEN = "<|image|>"
-NUM_IMAGE_TOKENS = 512
-"""``num_img_token`` in ``896-moe-eval.yaml``."""
-EOS_TEXT = "</s>"
-EOS_ID = 2
-BEGIN_OF_IMAGE_ID = 32000
-STOP_IDS: tuple[int, ...] = (EOS_ID, BEGIN_OF_IMAGE_ID)
-
-VQA_TEMPLATE = "Based on the image, please answer the question. {image}{question} The answer is:"
-"""``evaluate.py`` ``model_gen`` (before the whitespace clean-up)."""
-T2I_INSTRUCTION = "Generate an image according to the caption. {caption}"
-"""``docs/examples/example.json``."""
-EDIT_INSTRUCTION = 'Fill the masked part in this image with "{text}".'
-"""``configs/release/edit_annt.json``."""
-
-TEMPLATE_IDS: tuple[tuple[str, str, str], ...] = (
-    ("vqa", "textharmony/vqa@f98ac34", VQA_TEMPLATE),
-    ("t2i", "textharmony/t2i@f98ac34", T2I_INSTRUCTION),
-    ("edit", "textharmony/edit@f98ac34", EDIT_INSTRUCTION),
-)
-
-TASK_IDENTIFIERS: tuple[tuple[str, ...], ...] = (("Generate an image", "Fill the masked"), ("",))
-"""``moe_set_gate``/``model_gen``: group 0 = image generation, group 1 = text ("" matches all)."""
-IMAGE_TASK, TEXT_TASK, SHARED_TASK = 0, 1, 2
-
-GateMode = Literal["auto", "text", "image", "shared"]
-GATE_MODES: tuple[GateMode, ...] = ("auto", "text", "image", "shared")
-
-TEXT_SEED = 32
-"""``setup_seed(32)`` in ``evaluate.py`` and ``inference.py``."""
-
-REFERENCE_GENERATION: tuple[tuple[str, Any], ...] = (
-    ("max_length", 30),
-    ("min_length", 1),
-    ("num_beams", 5),
-    ("use_nucleus_sampling", True),
-    ("repetition_penalty", 1.3),
-    ("guidance_scale", 7.5),
-    ("num_inference_steps", 30),
-    ("num_validation_images", 1),
-)
-"""``inference.generation_kwargs`` of ``896-moe-eval.yaml`` (used until the config is read)."""
-
-RENAMES: tuple[tuple[str, str], ...] = (
-    ("max_new_tokens", "max_length"),
-    ("min_new_tokens", "min_length"),
-    ("do_sample", "use_nucleus_sampling"),
-    ("num_images", "num_validation_images"),
-    ("num_beams", "num_beams"),
-    ("top_p", "top_p"),
-    ("temperature", "temperature"),
-    ("repetition_penalty", "repetition_penalty"),
-    ("length_penalty", "length_penalty"),
-    ("guidance_scale", "guidance_scale"),
-    ("num_inference_steps", "num_inference_steps"),
-)
-"""harmonybench generation keys -> the keyword names TextHarmony's ``generate`` reads."""
 
 TEXTHARMONY_ARGS: frozenset[str] = frozenset(
     {"checkpoint", "cache_dir", "config", "gate", "seed"}
 )
-GENERATION_ARGS: frozenset[str] = frozenset(key for key, _ in RENAMES)
-"""The generation model args TextHarmony accepts (``top_k``, ``height``, ``width`` have no
-counterpart in the released code and are rejected)."""
-DEFAULT_CONFIG = Path("TextHarmony") / "configs" / "release" / "896-moe-eval.yaml"
-MODEL_FILE = Path("TextHarmony") / "models" / "TextHarmony.py"
-PART_SUFFIX = re.compile(r"^[a-z]{2}$")
-_CHUNK = 16 * 1024 * 1024
-
-
-# ----------------------------------------------------------------------------------- prompts
-
-
-def image_subsequence(num_image_tokens: int = NUM_IMAGE_TOKENS) -> str:
-    """``<|beginofimage|>`` followed by ``num_image_tokens`` ``<|image|>`` tokens."""
-    return BEGIN_OF_IMAGE + IMAGE_TOKEN * num_image_tokens
-
-
-def strip_image_spaces(text: str) -> str:
-    """The released whitespace clean-up: four ``str.replace`` calls, in the released order."""
-    return (
-        text.replace(f"{IMAGE_TOKEN} ", IMAGE_TOKEN)
-        .replace(f" {IMAGE_TOKEN}", IMAGE_TOKEN)
-        .replace(f" {BEGIN_OF_IMAGE}", BEGIN_OF_IMAGE)
-        .replace(f"{BEGIN_OF_IMAGE} ", BEGIN_OF_IMAGE)
-    )
-
-
-def build_vqa_prompt(question: str, num_image_tokens: int = NUM_IMAGE_TOKENS) -> str:
-    """The comprehension prompt of ``evaluate.py`` for one image."""
-    text = VQA_TEMPLATE.format(image=image_subsequence(num_image_tokens), question=question)
-    return strip_image_spaces(text)
-
-
-def build_generation_prompt(instruction: str, num_image_tokens: int = NUM_IMAGE_TOKENS) -> str:
-    """The image-generation prompt of ``inference.py``: sentences ``[instruction, ""]``, each
-    preceded by an image sub-sequence, joined by a space, cleaned up."""
-    sub = image_subsequence(num_image_tokens)
-    return strip_image_spaces(" ".join([sub + instruction, sub + ""]))
-
-
-def build_t2i_prompt(caption: str, num_image_tokens: int = NUM_IMAGE_TOKENS) -> str:
-    """``S + "Generate an image according to the caption. {caption}" + S``."""
-    return build_generation_prompt(T2I_INSTRUCTION.format(caption=caption), num_image_tokens)
-
-
-def build_edit_prompt(text: str, num_image_tokens: int = NUM_IMAGE_TOKENS) -> str:
-    """``S + 'Fill the masked part in this image with "{text}".' + S``."""
-    return build_generation_prompt(EDIT_INSTRUCTION.format(text=text), num_image_tokens)
-
-
-def template_for(kind: RequestKind) -> tuple[str, str]:
-    """(template id, template text) of the prompt used for ``kind``."""
-    key = kind if kind in {"t2i", "edit"} else "vqa"
-    for name, template_id, template in TEMPLATE_IDS:
-        if name == key:
-            return template_id, template
-    raise KeyError(kind)
-
-
-# -------------------------------------------------------------------------------------- gate
-
-
-def task_id_for(text: str) -> int:
-    """The released rule: the first identifier group with a phrase in ``text`` (case-folded).
-
-    ``"Generate an image"`` or ``"Fill the masked"`` anywhere in the prompt, the question
-    included, gives 0 (image generation); anything else 1 (text), since ``""`` matches all.
-    """
-    lowered = text.lower()
-    for task_id, phrases in enumerate(TASK_IDENTIFIERS):
-        if any(phrase.lower() in lowered for phrase in phrases):
-            return task_id
-    raise AssertionError("unreachable: the last identifier group matches every text")
-
-
-def gate_task_id(mode: GateMode, text: str) -> int:
-    """The task id that ``moe_set_gate`` is given: the rule (``auto``) or a forced group."""
-    if mode == "auto":
-        return task_id_for(text)
-    return {"image": IMAGE_TASK, "text": TEXT_TASK, "shared": SHARED_TASK}[mode]
-
-
-def gate_vector(task_id: int, num_experts: int = 3, task_num: int = 3) -> tuple[float, ...]:
-    """The Slide-LoRA gate that ``TextHarmony.moe_set_gate`` builds for ``task_id``.
-
-    The task's ``experts_per_task = num_experts // task_num`` experts and the last
-    ``experts_per_task`` (shared) experts are set to 1, then everything is divided by
-    ``2 * experts_per_task``. With the released 3 experts / 3 groups: image ->
-    ``(0.5, 0, 0.5)``, text -> ``(0, 0.5, 0.5)``, and the shared group (task id 2, which the
-    released rule never produces) -> ``(0, 0, 0.5)``: the shared expert at the weight it has in
-    the other two gates, not at 1.
-
-    Raises:
-        ValueError: when ``num_experts`` is not a multiple of ``task_num`` or the id is out of
-            range.
-    """
-    if task_num <= 0 or num_experts % task_num:
-        raise ValueError(f"{num_experts} experts cannot be split into {task_num} groups")
-    if not 0 <= task_id < task_num:
-        raise ValueError(f"task id {task_id} is not in 0..{task_num - 1}")
-    per_task = num_experts // task_num
-    gate = [0.0] * num_experts
-    for expert in range(task_id * per_task, (task_id + 1) * per_task):
-        gate[expert] = 1.0
-    for offset in range(per_task):
-        gate[num_experts - 1 - offset] = 1.0
-    return tuple(value / (2 * per_task) for value in gate)
-
-
-def parse_gate(value: str) -> GateMode:
-    """``auto``, ``text``, ``image`` or ``shared``."""
-    for mode in GATE_MODES:
-        if value.strip().lower() == mode:
-            return mode
-    raise ModelArgError(f"--model-arg gate={value!r}: expected one of {', '.join(GATE_MODES)}")
-
-
-# ---------------------------------------------------------------------------- output parsing
-
-
-def cut_at_stop(ids: Sequence[int], stop_ids: Sequence[int] = STOP_IDS) -> list[int]:
-    """``ids`` up to (not including) the first stop id."""
-    out: list[int] = []
-    for token in ids:
-        if token in stop_ids:
-            break
-        out.append(int(token))
-    return out
-
-
-def clean_text(text: str) -> str:
-    """Cut ``text`` at the first ``</s>`` or ``<|beginofimage|>`` and strip it."""
-    for marker in (EOS_TEXT, BEGIN_OF_IMAGE):
-        text = text.split(marker, 1)[0]
-    return text.strip()
-
-
-def image_file_name(sample_id: str, index: int = 0, count: int = 1) -> str:
-    """``<sample id>.png`` (``_<index>`` added when ``count`` > 1), safe as a file name."""
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", sample_id)
-    if safe != sample_id or safe in {"", ".", ".."}:
-        safe = f"{safe}-{short_hash(sample_id, length=8)}"
-    return f"{safe}_{index}.png" if count > 1 else f"{safe}.png"
-
-
-def tensor_to_images(images: Any) -> list[Any]:
-    """(N, 3, H, W) tensors in [0, 1] to PIL images, rounded as ``save_image`` does."""
-    from PIL import Image
-
-    arrays = images.detach().float().mul(255).add(0.5).clamp(0, 255)
-    return [
-        Image.fromarray(arr.permute(1, 2, 0).to("cpu").byte().numpy()).convert("RGB")
-        for arr in arrays
-    ]
-
-
-# ------------------------------------------------------------------------------- generation
-
-
-def translate_generation(settings: Mapping[str, Any]) -> dict[str, Any]:
-    """harmonybench generation keys renamed to TextHarmony's (unknown keys dropped)."""
-    renames = dict(RENAMES)
-    return {renames[key]: value for key, value in settings.items() if key in renames}
-
-
-def effective_generation(
-    base: Mapping[str, Any], request: Mapping[str, Any], overrides: Mapping[str, Any]
-) -> dict[str, Any]:
-    """``base`` (the config's, released names) < translated ``request`` < ``overrides``."""
-    out = dict(base)
-    out.update(translate_generation(request))
-    out.update(translate_generation(overrides))
-    return out
-
-
-def parse_seed(value: str) -> int | None:
-    """``--model-arg seed``: an integer, or ``request`` (None: use each request's seed)."""
-    if value.strip().lower() == "request":
-        return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise ModelArgError(
-            f"--model-arg seed={value!r}: expected an integer or 'request'"
-        ) from exc
-
-
-def text_seed(fixed: int | None, request_seed: int | None) -> int:
-    """The seed set before a text answer: ``fixed``; else the request's; else 32."""
-    if fixed is not None:
-        return fixed
-    return request_seed if request_seed is not None else TEXT_SEED
-
-
-def setup_seed(seed: int) -> None:
-    """Seed torch, CUDA, numpy and ``random`` as the scripts' ``setup_seed`` does."""
-    import numpy as np
-    import torch
-
-    torch.manual_seed(seed)
-    if torch.cuda.is_available():
-        torch.cuda.manual_seed_all(seed)
-    np.random.seed(seed)
-    random.seed(seed)
-
-
-# ------------------------------------------------------------------------------- checkpoint
-
-
-def _part_suffix(index: int) -> str:
-    return chr(ord("a") + index // 26) + chr(ord("a") + index % 26)
-
-
-def find_parts(target: Path) -> list[Path]:
-    """The split parts of ``target`` (``target`` + ``aa``, ``ab``, ...) in order.
-
-    Raises:
-        ModelArgError: when the parts do not run from ``aa`` without a gap.
-    """
-    if not target.parent.is_dir():
-        return []
-    found = sorted(
-        p for p in target.parent.iterdir()
-        if p.name.startswith(target.name) and PART_SUFFIX.match(p.name[len(target.name):])
-        and p.is_file()
-    )
-    for index, part in enumerate(found):
-        expected = target.parent / f"{target.name}{_part_suffix(index)}"
-        if part != expected:
-            raise ModelArgError(
-                f"checkpoint parts of {target}: {expected.name} is missing "
-                f"(found {', '.join(p.name for p in found)})"
-            )
-    return found
-
-
-def concatenate_parts(parts: Sequence[Path], target: Path) -> Path:
-    """Join ``parts`` into ``target`` (streamed), unless a complete ``target`` exists.
-
-    Complete means: its size is the sum of the parts' sizes. The join is written to
-    ``target.partial`` and renamed when its size checks out, so an interrupted join is never
-    mistaken for a complete one.
-
-    Raises:
-        ModelArgError: when the folder lacks space or the joined size is wrong.
-    """
-    total = sum(part.stat().st_size for part in parts)
-    if target.is_file() and target.stat().st_size == total:
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(target.parent).free
-    if free < total:
-        raise ModelArgError(
-            f"checkpoint: joining {len(parts)} parts needs {total} bytes in {target.parent}, "
-            f"only {free} free (use --model-arg cache_dir=DIR)"
-        )
-    partial = target.with_name(target.name + ".partial")
-    with partial.open("wb") as out:
-        for part in parts:
-            with part.open("rb") as src:
-                shutil.copyfileobj(src, out, _CHUNK)
-    size = partial.stat().st_size
-    if size != total:
-        partial.unlink()
-        raise ModelArgError(f"checkpoint: joined {size} bytes into {target}, expected {total}")
-    os.replace(partial, target)
-    return target
-
-
-def resolve_checkpoint(value: str, cache_dir: str | None = None) -> Path:
-    """The ``pytorch_model.bin`` for ``--model-arg checkpoint=value``.
-
-    ``value`` may be the ``.bin`` file, a folder holding it (or its parts), the ``.bin`` path
-    when only its parts ``.binaa``, ``.binab``, ... exist, or one of the parts. Parts are
-    joined in order into the ``.bin`` next to them, or, with ``cache_dir``, into
-    ``cache_dir/<digest of the parts' paths and sizes>/<name>``; an existing complete join is
-    reused. A ``.bin`` with no parts next to it is used as it is.
-
-    Raises:
-        ModelArgError: when nothing usable is found, or the join cannot be written.
-    """
-    path = Path(value).expanduser()
-    if path.is_dir():
-        path = path / "pytorch_model.bin"
-    elif PART_SUFFIX.match(path.name[-2:]) and path.name[:-2].endswith(".bin"):
-        path = path.with_name(path.name[:-2])  # one of the parts was named
-    parts = find_parts(path)
-    if not parts:
-        if path.is_file():
-            return path
-        raise ModelArgError(
-            f"--model-arg checkpoint={value!r}: neither {path} nor its split parts "
-            f"{path.name}aa, {path.name}ab, ... exist"
-        )
-    if cache_dir:
-        digest = short_hash([[str(p.resolve()), p.stat().st_size] for p in parts])
-        target = Path(cache_dir).expanduser() / digest / path.name
-    else:
-        target = path
-        if not os.access(target.parent, os.W_OK):
-            raise ModelArgError(
-                f"checkpoint: {target.parent} is not writable, so the parts cannot be joined "
-                "there; give --model-arg cache_dir=DIR"
-            )
-    return concatenate_parts(parts, target)
-
-
-# ------------------------------------------------------------------------------- the adapter
-
-
-class AttrDict(dict[str, Any]):
-    """A dict whose keys are also attributes (what the released code expects of its config)."""
-
-    def __getattr__(self, key: str) -> Any:
-        try:
-            return self[key]
-        except KeyError as exc:
-            raise AttributeError(key) from exc
-
-
-def to_attrdict(value: Any, repo: Path) -> Any:
-    """Nested :class:`AttrDict`, with ``./relative`` strings made absolute under ``repo``.
-
-    The scripts run from the repository root, so the config's ``./assets/...`` paths are
-    relative to it; here they are resolved against ``repo`` whatever the working directory.
-    """
-    if isinstance(value, Mapping):
-        return AttrDict({str(k): to_attrdict(v, repo) for k, v in value.items()})
-    if isinstance(value, list):
-        return [to_attrdict(v, repo) for v in value]
-    if isinstance(value, str) and value.startswith("./"):
-        return str((repo / value).resolve())
-    return value
 
 
 @dataclass
@@ -737,4 +378,3 @@ class TextHarmonyModel(ModelAdapter):
     def close(self) -> None:
         """Drop the model."""
         self._loaded = None
-

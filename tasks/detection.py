@@ -39,7 +39,8 @@ from harmonybench.errors import DataError
 from harmonybench.schema import Sample, as_path
 from harmonybench.task import PromptTemplate, Task, frozen
 from harmonybench.tasks.common import GREEDY, TEXTHARMONY_GENERATION
-from harmonybench.tasks.perception_data import ImageAnnotation, load_annotations
+from harmonybench.tasks.perception_data import load_annotations
+from harmonybench.tasks.perception_regions import ImageAnnotation
 
 DETECTION_QUESTION = "Locate all the text in this image."
 """TextHarmony's detection template (``custom_datasets/all_mixed_dataset.py`` ``_get_ocr``,

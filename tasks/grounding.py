@@ -65,19 +65,16 @@ from harmonybench.errors import DataError, RegistryError
 from harmonybench.schema import Request, Sample, as_path
 from harmonybench.task import PromptTemplate, Task, frozen
 from harmonybench.tasks.common import GREEDY, TEXTHARMONY_GENERATION
-from harmonybench.tasks.perception_data import (
-    ImageAnnotation,
-    Region,
-    image_size,
-    iter_regions,
+from harmonybench.tasks.perception_data import load_annotations
+from harmonybench.tasks.perception_json import (
     json_image,
     json_records,
     json_size,
-    load_annotations,
     looks_like_json,
     record_id,
     region_from_value,
 )
+from harmonybench.tasks.perception_regions import ImageAnnotation, Region, image_size, iter_regions
 from harmonybench.tasks.records import Rec, image_root, json_type, plain_value
 
 QUESTION = 'Where is "{word}" in this image?'

@@ -19,7 +19,7 @@ whether one subset or all are loaded.
 
 - ``question``: the prompt line (also the CLIPScore caption, as ``clipscore.py``);
 - ``target``: ``{"words": mario_keywords(prompt)}``: the single-quoted spans, lowercased and
-  split on whitespace (:func:`~harmonybench.metrics.textrender.mario_keywords`);
+  split on whitespace (:func:`~harmonybench.targets.mario_keywords`);
 - ``images``: the ground-truth image ``images/<i>.<ext>`` when the subset has it (never given
   to the model);
 - ``metadata``: ``subset``, ``line`` (1-based), ``texts`` (the quoted spans as written: what
@@ -55,10 +55,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harmonybench.errors import DataError
-from harmonybench.metrics.textrender import mario_keywords
 from harmonybench.schema import ImageRef, Output, Record, Request, Sample
+from harmonybench.targets import mario_keywords
 from harmonybench.task import PromptTemplate, frozen
-from harmonybench.tasks.imageout import ImageOutTask, image_files, parse_int
+from harmonybench.tasks.imageout import ImageOutTask
+from harmonybench.tasks.imageout_common import image_files, parse_int
 
 MARIO_SUBSETS: tuple[str, ...] = (
     "TMDBEval500", "OpenLibraryEval500", "LAIONEval4000",

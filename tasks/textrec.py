@@ -56,7 +56,9 @@ from harmonybench.tasks.common import (
     reference_generation,
 )
 from harmonybench.tasks.ocrbench import MONKEY_OCRBENCH_TEMPLATE
-from harmonybench.tasks.perception_data import DONT_CARE, looks_like_json, unquote_transcription
+from harmonybench.tasks.perception_json import looks_like_json
+from harmonybench.tasks.perception_regions import DONT_CARE
+from harmonybench.tasks.perception_text import unquote_transcription
 from harmonybench.tasks.records import Rec, image_file, image_root, read_document
 
 QUESTION = "what is written in the image?"

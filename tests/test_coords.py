@@ -10,16 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from harmonybench.errors import DataError
-from harmonybench.metrics.coords import (
-    FRAMES,
-    Shape,
-    get_frame,
-    grounding_target,
-    image_size,
-    ocrbench_v2_last_box,
-    parse_shapes,
-    target_regions,
-)
+from harmonybench.metrics.coords import FRAMES, Shape, get_frame
+from harmonybench.metrics.coords_parse import ocrbench_v2_last_box, parse_shapes
+from harmonybench.metrics.coords_targets import grounding_target, image_size, target_regions
 from harmonybench.schema import Sample
 
 

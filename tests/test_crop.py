@@ -1,4 +1,4 @@
-"""Rectified line crops (``metrics/crop.py``): golden geometry and AnyText's 48x320 input.
+"""Rectified line crops (``bench/crop.py``): golden geometry and AnyText's 48x320 input.
 
 The expectations come from reading tyxsspa/AnyText ``cldm/recognizer.py`` (``min_bounding_rect``,
 ``adjust_image``) and ``eval/eval_dgocr.py`` (``pre_process``) at 3d4a260c67d9: the crop is the
@@ -17,7 +17,7 @@ import pytest
 import torch
 from PIL import Image
 
-from harmonybench.metrics.crop import (
+from harmonybench.crop import (
     polygon_mask,
     read_lines,
     rectified_crop,

@@ -18,18 +18,20 @@ from harmonybench.metrics.geometry import (
     REPAIRED,
     VALID,
     GeometryReport,
-    as_boxes,
-    bounding_boxes,
-    box_area,
-    box_corners,
-    box_iou,
-    box_iou_matrix,
     geometry_iou_matrix,
     intersection_over_area,
     make_polygons,
     polygon_area,
     polygon_iou,
     polygon_iou_matrix,
+)
+from harmonybench.metrics.geometry_boxes import (
+    as_boxes,
+    bounding_boxes,
+    box_area,
+    box_corners,
+    box_iou,
+    box_iou_matrix,
 )
 
 SQUARE = [[0, 0], [2, 0], [2, 2], [0, 2]]

@@ -25,21 +25,18 @@ from hypothesis import strategies as st
 
 from harmonybench.errors import DataError
 from harmonybench.metrics.textrender import (
-    MAX_CHARS,
-    MAX_LINES,
     PRINTABLE_ASCII,
     AnyTextOCR,
     MarioOCR,
     TextHarmonyOCR,
     collapse_unknown,
     load_dictionary,
-    mario_keywords,
     ned,
-    target_lines,
     textharmony_normalize,
 )
 from harmonybench.protocol import BaseProtocol
 from harmonybench.schema import Sample
+from harmonybench.targets import MAX_CHARS, MAX_LINES, mario_keywords, target_lines
 
 BOX = [[0, 10], [0, 0], [40, 0], [40, 10]]
 EPS = 1e-5

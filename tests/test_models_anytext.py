@@ -22,15 +22,14 @@ import pytest
 from PIL import Image
 
 from harmonybench.model import GenerationContext, ModelArgError
-from harmonybench.models.anytext import (
-    A_PROMPT,
-    N_PROMPT,
-    AnyTextModel,
+from harmonybench.models.anytext import AnyTextModel
+from harmonybench.models.anytext_inputs import (
     build_prompt,
     pick_phrase,
     placeholders,
     position_mask,
 )
+from harmonybench.models.anytext_settings import A_PROMPT, N_PROMPT
 from harmonybench.registries import MODELS
 from harmonybench.schema import ImageRef, Request
 

@@ -19,10 +19,10 @@ from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models.hf_vlm import (
     HFVisionLanguageModel,
     batch_seed,
-    expand_image_tokens,
     generation_settings,
     resolve_dtype,
 )
+from harmonybench.models.hf_vlm_encoder import expand_image_tokens
 from harmonybench.models.lora import LoraSpec, parse_combination, parse_lora_specs
 from harmonybench.schema import ImageRef, Request
 

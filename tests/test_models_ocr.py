@@ -17,12 +17,12 @@ from PIL import Image, ImageOps
 from rapidfuzz.distance import Levenshtein
 from render import font_path, place_lines, render_text, save_png
 
-from harmonybench.metrics.coords import parse_shapes
-from harmonybench.metrics.geometry import box_iou
+from harmonybench.metrics.coords_parse import parse_shapes
+from harmonybench.metrics.geometry_boxes import box_iou
 from harmonybench.model import GenerationContext, ModelArgError
-from harmonybench.models.ocr import (
+from harmonybench.models.ocr import OCREngineModel, query_word
+from harmonybench.models.ocr_lines import (
     EngineUnavailableError,
-    OCREngineModel,
     OCRLine,
     Page,
     box_polygon,
@@ -31,7 +31,6 @@ from harmonybench.models.ocr import (
     join_lines,
     page_from_lines,
     polygon_text,
-    query_word,
     reading_order,
     split_words,
     spotting_text,

@@ -10,7 +10,7 @@ from render import render_text, save_png
 
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models.compose import ComposedModel
-from harmonybench.models.ocr import OCRLine, box_polygon
+from harmonybench.models.ocr_lines import OCRLine, box_polygon
 from harmonybench.models.ocr_qa import OCRQuestionAnswering, answer_from_lines, key_values
 from harmonybench.schema import ImageRef, Request
 

@@ -11,18 +11,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from harmonybench.metrics.crop import rectified_crop
+from harmonybench.crop import rectified_crop
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models import render as render_module
 from harmonybench.models.imageio import RequestError
 from harmonybench.models.rapidocr_engine import RapidOCRModel
-from harmonybench.models.render import (
-    RenderModel,
-    find_cjk_font,
-    has_cjk,
-    min_area_rect,
-    text_frame,
-)
+from harmonybench.models.render import RenderModel
+from harmonybench.models.render_fonts import find_cjk_font, has_cjk
+from harmonybench.models.render_geometry import min_area_rect, text_frame
 from harmonybench.registries import MODELS
 from harmonybench.schema import ImageRef, Request
 

@@ -14,7 +14,8 @@ import pytest
 
 from harmonybench.errors import DataError
 from harmonybench.model import GenerationContext, ModelArgError
-from harmonybench.models.replay import ReplayModel, read_replay_file
+from harmonybench.models.replay import ReplayModel
+from harmonybench.models.replay_files import read_replay_file
 from harmonybench.schema import Output, Request, RequestKind
 
 QUESTIONS = ["what is the brand?", "what year is it?", "who wrote this?"]

@@ -19,26 +19,27 @@ from typing import Any
 import pytest
 
 from harmonybench.model import GenerationContext, ModelArgError
-from harmonybench.models.textharmony import (
+from harmonybench.models.textharmony import TextHarmonyModel
+from harmonybench.models.textharmony_checkpoint import concatenate_parts, resolve_checkpoint
+from harmonybench.models.textharmony_generation import (
+    clean_text,
+    cut_at_stop,
+    effective_generation,
+    image_file_name,
+    tensor_to_images,
+    translate_generation,
+)
+from harmonybench.models.textharmony_prompts import (
     BEGIN_OF_IMAGE,
     IMAGE_TOKEN,
-    TextHarmonyModel,
     build_edit_prompt,
     build_t2i_prompt,
     build_vqa_prompt,
-    clean_text,
-    concatenate_parts,
-    cut_at_stop,
-    effective_generation,
     gate_task_id,
     gate_vector,
-    image_file_name,
     parse_gate,
-    resolve_checkpoint,
     strip_image_spaces,
     task_id_for,
-    tensor_to_images,
-    translate_generation,
 )
 from harmonybench.schema import ImageRef, Request
 

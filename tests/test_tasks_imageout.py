@@ -37,14 +37,10 @@ from harmonybench.registries import READERS, TASKS, get_task
 from harmonybench.registry import Registry
 from harmonybench.schema import Output, Record, Request, RequestKind, Sample
 from harmonybench.summary import summarize_task
-from harmonybench.tasks.anytext import (
-    ANYTEXT_N_PROMPT,
-    AnyTextEdit,
-    AnyTextT2I,
-    anytext_prompt,
-    quote_texts,
-)
-from harmonybench.tasks.imageout import ImageOutputError, TaskOptionError
+from harmonybench.tasks.anytext import AnyTextT2I
+from harmonybench.tasks.anytext_edit import AnyTextEdit
+from harmonybench.tasks.anytext_prompts import ANYTEXT_N_PROMPT, anytext_prompt, quote_texts
+from harmonybench.tasks.imageout_common import ImageOutputError, TaskOptionError
 from harmonybench.tasks.mario import MarioEval, find_subsets, stacked_layout
 
 HAS_TESSERACT = shutil.which("tesseract") is not None
@@ -386,8 +382,8 @@ def test_the_reader_identity_reaches_the_scores(anytext_data: Path, t2i: AnyText
 
 
 def test_rapidocr_batches_give_the_same_text(anytext_data: Path, t2i: AnyTextT2I) -> None:
-    from harmonybench.metrics.crop import rectified_crop, resize_and_pad
-    from harmonybench.models.readers import RapidOCRReader
+    from harmonybench.crop import rectified_crop, resize_and_pad
+    from harmonybench.models.readers_rapidocr import RapidOCRReader
 
     crops = []
     for sample in t2i.load(anytext_data):
@@ -403,7 +399,7 @@ def test_rapidocr_batches_give_the_same_text(anytext_data: Path, t2i: AnyTextT2I
 @needs_tesseract
 def test_tesseract_reader_list_file_equals_one_process_per_crop(anytext_data: Path,
                                                                tmp_path: Path) -> None:
-    from harmonybench.models.readers import TesseractReader
+    from harmonybench.models.readers_tesseract import TesseractReader
 
     task = get_task("anytext-t2i", {"reader": "tesseract", "reader_batch_size": "3"})
     samples = task.load(anytext_data)
@@ -412,7 +408,7 @@ def test_tesseract_reader_list_file_equals_one_process_per_crop(anytext_data: Pa
         answer = task.extract(rendered(sample, tmp_path), sample)
         assert re.match(r"tesseract \d+\.\d+", answer["reader"]) and "psm 7" in answer["reader"]
         assert answer["images"][0]["lines"] == sample.metadata["texts"]
-    from harmonybench.metrics.crop import rectified_crop
+    from harmonybench.crop import rectified_crop
 
     crops = [rectified_crop(s.images[0].open(), p) for s in samples
              for p in s.metadata["polygons"]]
@@ -959,7 +955,7 @@ def test_full_run_records_missing_images_as_failures(tmp_path: Path, glyphs: Non
 
 def test_words_list_is_known_to_the_readers() -> None:
     # the default records' words read back exactly (the fixtures rely on it)
-    from harmonybench.models.readers import RapidOCRReader
+    from harmonybench.models.readers_rapidocr import RapidOCRReader
 
     image = draw_texts(list(WORDS[:5]), layout_boxes(5))
     assert RapidOCRReader().words([image]) == [list(WORDS[:5])]

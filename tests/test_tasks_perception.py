@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from harmonybench.errors import DataError, RegistryError
-from harmonybench.metrics.coords import grounding_target, target_regions
+from harmonybench.metrics.coords_targets import grounding_target, target_regions
 from harmonybench.registries import TASKS, get_task
 from harmonybench.schema import ImageRef, Sample
-from harmonybench.tasks.perception_data import (
+from harmonybench.tasks.perception_text import (
     parse_icdar_line,
     parse_mario_line,
     unquote_transcription,

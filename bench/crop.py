@@ -50,7 +50,9 @@ Differences from the reference, all deliberate:
 - **Pixels.** The reference keeps the crop as floats (BGR, from ``cv2.imread``) up to the
   recognizer; here crops are RGB ``PIL`` images, rounded to 8 bits after each resampling.
 
-OpenCV is imported lazily (``opencv-python-headless``, which RapidOCR brings).
+OpenCV is imported lazily (``opencv-python-headless``, which RapidOCR brings). This module is
+part of the core (not of ``harmonybench.metrics``) because the image-out tasks cut the lines
+when they read generated images, and tasks may import only the core.
 """
 
 from __future__ import annotations
@@ -296,7 +298,7 @@ def read_lines(
     Args:
         image: a generated image.
         polygons: the ground-truth line polygons (AnyText: the lines that
-            :func:`harmonybench.metrics.textrender.target_lines` selects).
+            :func:`harmonybench.targets.target_lines` selects).
         reader: the OCR reader (its ``read`` gets all the crops at once).
         anytext_input: resize and pad every crop to 48x320 as AnyText feeds its recognizer
             (:func:`resize_and_pad`); ``False`` hands the reader the bare rectified crops.

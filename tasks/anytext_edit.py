@@ -1,0 +1,262 @@
+"""``anytext-edit``: TextHarmony's text-editing set, scored by OCR on the edited line.
+
+The data, the inputs built where ``edit_annt.json`` gives none, the prompts and the dataset
+scores are described in :mod:`harmonybench.tasks.anytext`; the inputs are built by
+:mod:`harmonybench.tasks.anytext_edit_inputs`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from harmonybench.errors import DataError
+from harmonybench.schema import ImageRef, Output, Record, Request, Sample, short_hash
+from harmonybench.targets import target_lines
+from harmonybench.task import frozen
+from harmonybench.tasks.anytext_edit_inputs import (
+    DEFAULT_DILATION,
+    edit_mask,
+    find_masked,
+    mask_cache_dir,
+    masked_input,
+    read_instructions,
+    write_png,
+)
+from harmonybench.tasks.anytext_files import (
+    anytext_subset,
+    find_json,
+    gt_image_root,
+    line_polygons,
+    read_anytext_file,
+)
+from harmonybench.tasks.anytext_prompts import (
+    ANYTEXT_FAMILY,
+    ANYTEXT_TEMPLATE,
+    EDIT_INSTRUCTION,
+    TEXTHARMONY_GENERATION,
+    anytext_prompt,
+)
+from harmonybench.tasks.imageout import ImageOutTask
+from harmonybench.tasks.imageout_common import (
+    ImageOutputError,
+    TaskOptionError,
+    open_generated,
+    parse_int,
+)
+
+PSNR_CAP = 100.0
+"""Masked PSNR of an unchanged background (infinite) is counted as this many dB."""
+
+
+class AnyTextEdit(ImageOutTask):
+    """TextHarmony's editing set: NED of the edited line, background preservation, FID, CLIP.
+
+    Options (besides :class:`~harmonybench.tasks.imageout.ImageOutTask`'s):
+    ``instructions`` (``edit_annt.json`` when not beside ``edit_gt.json``), ``masked_dir``
+    (where built inputs and masks go), ``mask_dilation`` (pixels, default 4), ``subset``.
+    """
+
+    name: ClassVar[str] = "anytext-edit"
+    summary: ClassVar[str] = (
+        "TextHarmony editing set (219 laion_word lines): NED of the edited text, background"
+    )
+    kind = "edit"
+    default_protocol: ClassVar[str] = "textharmony"
+    protocols: ClassVar[tuple[str, ...]] = ("textharmony", "anytext")
+    prompts = frozen({"default": EDIT_INSTRUCTION, "textharmony": EDIT_INSTRUCTION,
+                      "anytext": ANYTEXT_TEMPLATE})
+    generation = TEXTHARMONY_GENERATION
+    family_generation = frozen({"anytext": ANYTEXT_FAMILY,
+                                "textharmony": TEXTHARMONY_GENERATION})
+
+    def __init__(
+        self,
+        instructions: str | None = None,
+        masked_dir: str | None = None,
+        mask_dilation: str | int = DEFAULT_DILATION,
+        subset: str | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        self.instructions = Path(instructions).expanduser() if instructions else None
+        if self.instructions is not None and not self.instructions.is_file():
+            raise TaskOptionError(f"--task-arg instructions={instructions!r}: not a file")
+        self.masked_dir = Path(masked_dir).expanduser() if masked_dir else None
+        self.mask_dilation = parse_int("mask_dilation", mask_dilation, low=0)
+        self.subset = str(subset).strip() if subset else None
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def load(self, path: str | Path, images: str | Path | None = None) -> list[Sample]:
+        """Read ``edit_gt.json`` (and ``edit_annt.json``); build missing inputs and the masks.
+
+        Raises:
+            DataError: naming the file, the record and the field of the first bad item; a
+                record without exactly one scored line; a ground-truth image that is missing
+                where no masked input exists.
+        """
+        from PIL import Image
+
+        self.check_reader()
+        file = find_json(path, "edit_gt.json", "TextHarmony's editing ground truth")
+        data_root, items = read_anytext_file(file)
+        root = gt_image_root(file, data_root, images)
+        annt, instructions = read_instructions(
+            self.instructions or file.with_name("edit_annt.json"), file, len(items))
+        cache = mask_cache_dir(file, self.masked_dir, self.mask_dilation)
+        subset = anytext_subset(self.subset, file, data_root, root)
+        samples = []
+        for item, instruction in zip(items, instructions, strict=True):
+            rec = item.rec
+            target = {"lines": [dict(line) for line in item.lines]}
+            base = Sample(id=item.img_name, task=self.name, question=item.caption,
+                          target=target)
+            selected = target_lines(base)
+            if len(selected) != 1:
+                raise rec.error(f"an editing record needs exactly one scored line (valid, "
+                                f"with a polygon), found {len(selected)}", "annotations")
+            full_text = target_lines(base, truncate=False)[0].text
+            expected = EDIT_INSTRUCTION.render(text=full_text)
+            if instruction.sentence is not None and instruction.sentence != expected:
+                assert annt is not None
+                raise DataError(annt, f"instruction {instruction.sentence!r} does not match "
+                                f"{file.name}'s text: expected {expected!r}",
+                                record=f"record {rec.index}", field="sentences")
+            gt = root / item.img_name
+            masked = (find_masked(instruction.masked, annt, [root, root.parent, file.parent])
+                      if instruction.masked and annt is not None else None)
+            if not gt.is_file() and masked is None:
+                raise rec.error(f"the ground-truth image {gt} is missing and there is no masked "
+                                "input to edit (pass the image folder as images)", "img_name")
+            sized = gt if gt.is_file() else masked
+            assert sized is not None
+            with Image.open(sized) as opened:
+                size = opened.size
+            stem = Path(item.img_name).stem
+            mask_path = cache / f"{stem}_mask.png"
+            polygon = selected[0].polygon
+            if not mask_path.is_file():
+                write_png(Image.fromarray(edit_mask(size, polygon, self.mask_dilation),
+                                           mode="L"), mask_path)
+            if masked is not None:
+                input_path, how = masked, "edit_annt.json"
+            else:
+                stat = gt.stat()
+                tag = short_hash([stat.st_size, stat.st_mtime_ns], 8)
+                input_path = cache / f"{stem}_input_{tag}.png"
+                how = "built from GT polygon"
+                if not input_path.is_file():
+                    write_png(masked_input(gt, mask_path), input_path)
+            metadata: dict[str, Any] = {
+                "img_name": item.img_name,
+                "caption": item.caption,
+                "text": full_text,
+                "texts": [selected[0].text],
+                "polygons": line_polygons(selected),
+                "width": size[0],
+                "height": size[1],
+                "instruction": expected,
+                "masked_input": how,
+                "mask": str(mask_path),
+                "mask_dilation": self.mask_dilation,
+            }
+            if gt.is_file():
+                metadata["gt_image"] = str(gt)
+            if subset:
+                metadata["subset"] = subset
+            samples.append(Sample(
+                id=item.img_name, task=self.name, question=item.caption, target=target,
+                images=(ImageRef(path=str(input_path), name=Path(input_path).name),),
+                metadata=metadata,
+            ))
+        return samples
+
+    # -- requests and extraction -----------------------------------------------------------
+
+    def request(
+        self,
+        sample: Sample,
+        family: str = "default",
+        generation: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        index: int | None = None,
+    ) -> Request:
+        """The edit request: the instruction, the masked input and the mask."""
+        template = self.template(family)
+        if template.id == ANYTEXT_TEMPLATE.id:
+            prompt = anytext_prompt(sample.question or "", 1)
+        else:
+            prompt = template.render(text=sample.metadata.get("text", ""))
+        request = self.image_request(sample, family, generation, seed, index,
+                                     template=template, prompt=prompt, images=sample.images,
+                                     mask=ImageRef(path=str(sample.metadata["mask"]),
+                                                   name="mask"))
+        metadata = {k: v for k, v in request.metadata.items() if k != "gt_image"}
+        from dataclasses import replace
+
+        return replace(request, metadata=metadata)
+
+    def extract(self, output: Output, sample: Sample | None = None) -> Any:
+        """The reader's text for the edited line of every output image."""
+        if sample is None:
+            raise ValueError("anytext-edit extraction needs the sample (its target line)")
+        return self.read_line_images(output, sample)
+
+    # -- dataset scores --------------------------------------------------------------------
+
+    def default_fid_reference(self, samples: Sequence[Sample]) -> tuple[list[str], str]:
+        """The ground-truth images of the edited samples."""
+        paths = [str(s.metadata["gt_image"]) for s in samples if s.metadata.get("gt_image")]
+        return paths, "the ground-truth images"
+
+    def extra_dataset_scores(
+        self, samples: Sequence[Sample], records: Sequence[Record]
+    ) -> dict[str, dict[str, Any]]:
+        """``background``: masked PSNR and SSIM of each edited image against the original.
+
+        Computed outside the (dilated) editing mask, with ``margin = 5`` more pixels left
+        out (:data:`~harmonybench.metrics.image_quality.SSIM_WINDOW_RADIUS`, so SSIM windows
+        never see the edited region); an edited image of another size than the original is
+        resized to it (bilinear) first; an unchanged background counts as
+        :data:`PSNR_CAP` dB. Means over every image of every sample that has its
+        ground-truth image (an image that can no longer be read is left out).
+        """
+        from harmonybench.metrics.image_quality import SSIM_WINDOW_RADIUS, background_preservation
+
+        psnr: list[float] = []
+        ssim: list[float] = []
+        resized = 0
+        for sample, record in zip(samples, records, strict=True):
+            gt, mask = sample.metadata.get("gt_image"), sample.metadata.get("mask")
+            if not gt or not mask:
+                continue
+            try:
+                original = open_generated(str(gt))
+            except ImageOutputError:
+                continue
+            for path in record.images:
+                try:
+                    edited = open_generated(path)
+                except ImageOutputError:
+                    continue
+                if edited.size != original.size:
+                    from PIL import Image
+
+                    edited = edited.resize(original.size, Image.Resampling.BILINEAR)
+                    resized += 1
+                try:
+                    values = background_preservation(edited, original, str(mask),
+                                                     margin=SSIM_WINDOW_RADIUS)
+                except ValueError:
+                    continue
+                psnr.append(min(values["psnr"], PSNR_CAP))
+                ssim.append(values["ssim"])
+        if not psnr:
+            return {"background": {"skipped": "no edited image with its ground-truth image"}}
+        return {"background": {
+            "psnr": sum(psnr) / len(psnr), "ssim": sum(ssim) / len(ssim), "images": len(psnr),
+            "note": f"outside the editing mask plus {SSIM_WINDOW_RADIUS} px; PSNR capped at "
+                    f"{PSNR_CAP:g} dB; {resized} images resized to the original's size",
+        }}
