@@ -98,10 +98,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harmonybench.errors import DataError
+from harmonybench.meaning import COUNT, MetricInfo, MetricTable, declare
 from harmonybench.metrics.textrender import TargetLine, target_lines
 from harmonybench.schema import ImageRef, Output, Record, Request, Sample, short_hash
 from harmonybench.task import PromptTemplate, frozen
 from harmonybench.tasks.imageout import (
+    IMAGE_DATASET_METRICS,
     ImageOutputError,
     ImageOutTask,
     TaskOptionError,
@@ -532,6 +534,13 @@ class AnyTextEdit(ImageOutTask):
     kind = "edit"
     default_protocol: ClassVar[str] = "textharmony"
     protocols: ClassVar[tuple[str, ...]] = ("textharmony", "anytext")
+    dataset_metrics: ClassVar[Mapping[str, MetricTable]] = frozen({
+        **IMAGE_DATASET_METRICS,
+        "background": declare(psnr=MetricInfo(unit="db", main=True),
+                              ssim=MetricInfo(unit="ssim"), images=COUNT),
+    })
+    """FID and CLIPScore, and background preservation outside the editing mask (PSNR in dB
+    and SSIM, Wang et al. 2004; see :meth:`extra_dataset_scores`)."""
     prompts = frozen({"default": EDIT_INSTRUCTION, "textharmony": EDIT_INSTRUCTION,
                       "anytext": ANYTEXT_TEMPLATE})
     generation = TEXTHARMONY_GENERATION

@@ -63,9 +63,11 @@ import inspect
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from harmonybench.errors import HarmonyBenchError, RegistryError
+from harmonybench.meaning import COUNT, MetricInfo, MetricTable, declare
 from harmonybench.metrics.textrender import target_lines
 from harmonybench.reader import TextReader
 from harmonybench.schema import ImageRef, Output, Record, Request, Sample
@@ -78,6 +80,16 @@ IMAGE_SUFFIXES: frozenset[str] = frozenset(
     {".bmp", ".jpg", ".jpeg", ".pgm", ".png", ".ppm", ".tif", ".tiff", ".webp"}
 )
 """Image files a reference folder is read for (pytorch-fid's ``IMAGE_EXTENSIONS``)."""
+_CLIPSCORE = declare(clipscore=MetricInfo(unit="clipscore", main=True), images=COUNT)
+IMAGE_DATASET_METRICS: Mapping[str, MetricTable] = MappingProxyType({
+    "fid": declare(fid=MetricInfo(unit="fid", higher_is_better=False, main=True),
+                   generated=COUNT, reference=COUNT),
+    "clipscore": _CLIPSCORE,
+    "clipscore-textdiffuser": _CLIPSCORE,
+})
+"""What :meth:`ImageOutTask.dataset_scores` reports: FID (Heusel et al. 2017, lower is
+better) with its image counts, and CLIPScore under each convention (Hessel et al. 2021;
+TextDiffuser's) with its image count."""
 
 CLIP_PROTOCOLS: tuple[str, ...] = ("clipscore", "clipscore-textdiffuser")
 """The CLIPScore conventions of :mod:`harmonybench.metrics.image_quality`."""
@@ -237,6 +249,7 @@ class ImageOutTask(Task):
     modality = "image"
     default_clip_protocol: ClassVar[str] = "clipscore"
     """The CLIPScore convention used when ``clip_protocol`` is not given."""
+    dataset_metrics: ClassVar[Mapping[str, MetricTable]] = IMAGE_DATASET_METRICS
 
     def __init__(
         self,
