@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from plugin_env import subprocess_env
 
-from harmonybench.compare import compare_runs, markdown_summary
+from harmonybench.compare import compare_runs
+from harmonybench.compare_report import markdown_summary
 from harmonybench.errors import HarmonyBenchError
 from harmonybench.runner import RunConfig, TaskInput, run
 from harmonybench.stats import (
