@@ -5,19 +5,22 @@ A run folder's ``scores.json`` holds, per task, the task's ``modality`` (``text`
 coordinates), sample counts and ``protocols: {protocol: {metric: value}}``. This module reads
 run folders (:func:`load_run`), and merges several runs of one model, each task once
 (:func:`merge_runs`, :func:`models_from_runs`). Only numeric values are kept: nested values
-(OCRBench ``categories``), booleans and strings are skipped.
+(OCRBench ``categories``), booleans and strings are skipped. What each value means comes from
+the entry's ``metrics_info`` (the declarations the scoring stage recorded), else from the
+installed registries (:class:`harmonybench.meaning.MetricMeanings`), never from its name.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
 from harmonybench.errors import DataError
+from harmonybench.meaning import UNDECLARED, MetricInfo, MetricMeanings, MetricTable
 from harmonybench.runfolder import RunFolder
 from harmonybench.schema import canonical_json
 
@@ -80,6 +83,22 @@ class TaskScores:
     missing: int
     protocols: Mapping[str, Mapping[str, float]]
     subset: str = ""
+    meanings: Mapping[str, MetricTable] = field(default_factory=lambda: MappingProxyType({}))
+    """Per protocol, what its metrics mean (see :mod:`harmonybench.meaning`)."""
+
+    def info(self, protocol: str, metric: str) -> MetricInfo:
+        """The declared meaning of ``protocol``'s ``metric`` (undeclared: a plain number)."""
+        return self.meanings.get(protocol, MappingProxyType({})).get(metric, UNDECLARED)
+
+    def main_metric(self, protocol: str) -> str | None:
+        """``protocol``'s declared main metric when reported, else its first reported value
+        (``None``: it reported none)."""
+        reported = self.protocols.get(protocol, {})
+        declared = self.meanings.get(protocol, MappingProxyType({}))
+        main = next((m for m, info in declared.items() if info.main), None)
+        if main is not None and main in reported:
+            return main
+        return next(iter(reported), None)
 
     @property
     def not_scored(self) -> int:
@@ -154,7 +173,7 @@ def _subset(spec: Mapping[str, Any]) -> str:
 
 
 def _task_scores(path: Path, run: Path, task: str, entry: Any,
-                 spec: Mapping[str, Any]) -> TaskScores:
+                 spec: Mapping[str, Any], meanings: MetricMeanings) -> TaskScores:
     record = f"task {task}"
     if not isinstance(entry, Mapping):
         raise DataError(path, "a task entry must be a JSON object", record=record)
@@ -177,6 +196,13 @@ def _task_scores(path: Path, run: Path, task: str, entry: Any,
                             record=record, field="protocols")
         protocols[str(name)] = MappingProxyType(
             {str(m): v for m, v in metrics.items() if _is_number(v)})
+    declared: dict[str, MetricTable] = {}
+    for name in protocols:
+        try:
+            declared[name] = meanings.table(task, name, entry)
+        except ValueError as exc:
+            raise DataError(path, f"protocol {name!r}: {exc}", record=record,
+                            field="metrics_info") from None
     return TaskScores(
         task=task, run=run, modality=modality, kind=str(entry.get("kind", "")),
         default_protocol=default, n=_count(path, task, entry, "n"),
@@ -184,11 +210,14 @@ def _task_scores(path: Path, run: Path, task: str, entry: Any,
         unsupported=_count(path, task, entry, "unsupported"),
         missing=_count(path, task, entry, "missing"),
         protocols=MappingProxyType(protocols), subset=_subset(spec),
+        meanings=MappingProxyType(declared),
     )
 
 
-def load_run(path: str | Path) -> RunScores:
+def load_run(path: str | Path, meanings: MetricMeanings | None = None) -> RunScores:
     """Read one run folder's ``run.json`` and ``scores.json``.
+
+    ``meanings`` looks up declarations the file does not record (a fresh lookup by default).
 
     Raises:
         DataError: a missing or malformed file, naming the file, the task and the field.
@@ -200,9 +229,10 @@ def load_run(path: str | Path) -> RunScores:
     if not isinstance(model, Mapping):
         raise DataError(folder.run_json, "the model spec must be an object", field="model")
     specs = {s.get("task"): s for s in info.get("tasks", []) if isinstance(s, Mapping)}
+    lookup = meanings or MetricMeanings()
     tasks = {
         str(task): _task_scores(folder.scores_json, folder.root, str(task), entry,
-                                specs.get(task, {}))
+                                specs.get(task, {}), lookup)
         for task, entry in scores["tasks"].items()
     }
     run_id = str(scores.get("run_id") or info.get("run_id") or folder.root.name)
@@ -261,9 +291,10 @@ def models_from_runs(paths: Iterable[str | Path]) -> list[ModelScores]:
     run id appended.
     """
     groups: dict[str, list[RunScores]] = {}
+    meanings = MetricMeanings()
     for path in paths:
         for folder in find_runs(path):
-            run = load_run(folder)
+            run = load_run(folder, meanings)
             groups.setdefault(run.identity, []).append(run)
     labels = [runs[0].label for runs in groups.values()]
     models = []

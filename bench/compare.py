@@ -1,14 +1,25 @@
 """``harmonybench compare``: is the candidate checkpoint worse than the base, beyond noise?
 
 For every (task, protocol, metric) the two runs share: both values (from their
-``scores.json``), the delta, a paired bootstrap interval of the per-sample mean difference, a
-paired test's p-value (exact McNemar for 0/1 scores, a sign-flip permutation test otherwise)
-and the samples whose score flipped. Samples are paired by id and only those scored in both
-runs enter the statistics (failures are counted apart). For metrics that are not per-sample
-means (detection h-mean from summed matches), the interval and test are those of the
-protocol's per-sample score, and the row says so.
+``scores.json``), the delta and a verdict under one of two rules, chosen per row:
 
-A regression is a drop of more than ``max_drop`` percentage points with p < ``alpha``.
+- **paired** (the protocol journals per-sample values): a paired bootstrap interval of the
+  per-sample mean difference, a paired test's p-value (exact McNemar for 0/1 scores, a
+  sign-flip permutation test otherwise) and the samples whose score flipped. Samples are
+  paired by id and only those scored in both runs enter the statistics (failures are counted
+  apart). For metrics that are not per-sample means (detection h-mean from summed matches),
+  the interval and test are those of the protocol's per-sample main score, and the row says
+  so. It regressed when it got worse by more than its threshold and p < ``alpha``.
+- **delta** (a dataset-level score with no per-sample values: FID, CLIPScore, background
+  PSNR/SSIM): no paired test exists, so it regressed when it got worse by more than its
+  threshold.
+
+"Worse" follows each metric's declared direction (:mod:`harmonybench.meaning`, read from
+``scores.json`` and, for older files, from the installed registries): a lower-is-better
+metric (FID) regresses when it rises. Thresholds are in the metric's display unit: percentage
+points for fractions (``max_drop``), the metric's own unit otherwise (FID points, CLIPScore,
+dB, SSIM; :data:`DEFAULT_THRESHOLDS`), overridable per metric (``thresholds``). Sufficient
+statistics and undeclared values are not compared.
 Runs of different data files or prompt templates are refused unless ``force``.
 
 Headline rows: a protocol that reads coordinates in another frame than a run's model
@@ -19,43 +30,72 @@ apart, collapsed, below the headline table. Every row counts for the verdict.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, Literal
 
 import numpy as np
 
 from harmonybench.errors import HarmonyBenchError
 from harmonybench.frames import FrameLookup
 from harmonybench.journal import read_task_journals
+from harmonybench.meaning import MetricInfo, MetricMeanings, Unit
 from harmonybench.runfolder import RunFolder
+from harmonybench.scales import scale_for
 from harmonybench.schema import Record
 from harmonybench.stats import paired_test
+
+Rule = Literal["paired", "delta", "shown"]
+
+DEFAULT_THRESHOLDS: Mapping[Unit, float] = MappingProxyType({
+    "fid": 1.0, "clipscore": 0.01, "db": 0.5, "ssim": 0.005,
+    "count": 0.0, "sum": 0.0, "number": 0.0,
+})
+"""Tolerated worsening per unit, in the unit itself, where no ``--threshold`` names the
+metric (fractions use ``--max-drop``, in points). FID: 1 point, about the spread between
+seeds on a few thousand images; CLIPScore 0.01; PSNR 0.5 dB; SSIM 0.005."""
 
 
 @dataclass
 class CompareRow:
-    """One compared (task, protocol, metric)."""
+    """One compared (task, protocol, metric); values as stored, thresholds in display units.
+
+    ``rule`` is ``paired`` (interval, test and flips of per-sample values) or ``delta`` (a
+    dataset-level score: no per-sample values, so ``ci_low``, ``ci_high`` and ``p_value``
+    are ``None``). ``ci_unit`` is the unit of the per-sample metric the interval is of.
+    """
 
     task: str
     protocol: str
     metric: str
+    unit: Unit
+    higher_is_better: bool
+    rule: Rule
+    threshold: float
     base: float
     candidate: float
     delta: float
-    ci_low: float
-    ci_high: float
-    p_value: float
-    test: str
-    n_paired: int
-    per_sample_metric: str
+    ci_low: float | None = None
+    ci_high: float | None = None
+    ci_unit: Unit = "fraction"
+    p_value: float | None = None
+    test: str = "none"
+    n_paired: int = 0
+    per_sample_metric: str = ""
     regressed: bool = False
     worse: list[str] = field(default_factory=list)
     better: list[str] = field(default_factory=list)
     headline: bool = True
     """False for a protocol of another coordinate frame than either run's model."""
+
+    @property
+    def worsening(self) -> float:
+        """How much worse the candidate is, in display units (negative: better)."""
+        info = MetricInfo(self.unit, self.higher_is_better)
+        change = -self.delta if self.higher_is_better else self.delta
+        return change * scale_for(info).factor
 
 
 @dataclass
@@ -68,10 +108,11 @@ class Comparison:
     max_drop: float
     rows: list[CompareRow]
     warnings: list[str]
+    thresholds: dict[str, float] = field(default_factory=dict)
 
     @property
     def regressions(self) -> list[CompareRow]:
-        """Rows that dropped by more than ``max_drop`` points with p < ``alpha``."""
+        """Rows worse by more than their threshold (and, under the paired rule, p < alpha)."""
         return [r for r in self.rows if r.regressed]
 
     @property
@@ -83,10 +124,10 @@ class Comparison:
         """Everything, for ``--json``."""
         return {
             "base": self.base, "candidate": self.candidate, "alpha": self.alpha,
-            "max_drop_points": self.max_drop, "regressions": len(self.regressions),
-            "exit_code": self.exit_code, "warnings": self.warnings,
-            "rows": [{k: (None if isinstance(v, float) and math.isnan(v) else v)
-                      for k, v in asdict(r).items()} for r in self.rows],
+            "max_drop_points": self.max_drop, "thresholds": self.thresholds,
+            "default_thresholds": dict(DEFAULT_THRESHOLDS),
+            "regressions": len(self.regressions), "exit_code": self.exit_code,
+            "warnings": self.warnings, "rows": [asdict(r) for r in self.rows],
         }
 
 
@@ -137,12 +178,8 @@ def check_comparable(base: LoadedRun, cand: LoadedRun, shared: list[str]) -> lis
 
 def _per_sample(records: Mapping[str, Record], protocol: str,
                 metric: str) -> tuple[dict[str, float], str]:
-    """Each sample's journaled value of ``metric``; none when samples do not carry it.
-
-    A dataset-level metric (``mean_iou`` over per-sample ``iou``, FID, ...) has no per-sample
-    values under its own name: it gets no paired test (and never another metric's), so its
-    row reports the delta only.
-    """
+    """Each sample's journaled value of ``metric`` (never another metric's: a reduction such as
+    grounding's ``mean_iou`` over per-sample ``iou`` has none under its own name)."""
     values: dict[str, float] = {}
     key = metric
     for sid, record in records.items():
@@ -151,6 +188,31 @@ def _per_sample(records: Mapping[str, Record], protocol: str,
             continue
         values[sid] = float(score[key])
     return values, key
+
+
+def _primary(records: Mapping[str, Record], protocol: str) -> str | None:
+    for record in records.values():
+        score = record.scores.get(protocol)
+        if score:
+            return next(iter(score))
+    return None
+
+
+def threshold_for(protocol: str, metric: str, info: MetricInfo, max_drop: float,
+                  thresholds: Mapping[str, float]) -> float:
+    """The tolerated worsening of a row, in display units: ``thresholds`` under
+    ``protocol/metric`` or ``metric``, else ``max_drop`` (points) for fractions, else
+    :data:`DEFAULT_THRESHOLDS` of the unit."""
+    for key in (f"{protocol}/{metric}", metric):
+        if key in thresholds:
+            return float(thresholds[key])
+    if info.unit == "fraction":
+        return max_drop
+    return DEFAULT_THRESHOLDS[info.unit]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def compare_runs(
@@ -162,12 +224,21 @@ def compare_runs(
     resamples: int = 10_000,
     seed: int = 0,
     force: bool = False,
+    thresholds: Mapping[str, float] | None = None,
 ) -> Comparison:
-    """Compare two run folders; raises :class:`HarmonyBenchError` when they cannot be."""
+    """Compare two run folders; raises :class:`HarmonyBenchError` when they cannot be.
+
+    ``thresholds`` maps ``metric`` or ``protocol/metric`` to the tolerated worsening in the
+    metric's display unit (see the module docstring).
+    """
     if not 0 < alpha < 1:
         raise HarmonyBenchError(f"--alpha must be in (0, 1), got {alpha}")
     if max_drop < 0:
         raise HarmonyBenchError(f"--max-drop must be >= 0 points, got {max_drop}")
+    limits = dict(thresholds or {})
+    bad = [f"{k}={v}" for k, v in limits.items() if not k or not v >= 0]
+    if bad:
+        raise HarmonyBenchError(f"--threshold must be METRIC=VALUE with VALUE >= 0: {bad}")
     base, cand = load_run(base_path), load_run(cand_path)
     b_tasks, c_tasks = base.scores.get("tasks", {}), cand.scores.get("tasks", {})
     shared = [t for t in b_tasks if t in c_tasks]
@@ -183,6 +254,7 @@ def compare_runs(
     warnings.extend(f"forced: {p}" for p in problems)
     rows: list[CompareRow] = []
     frames = FrameLookup()
+    meanings = MetricMeanings()
     for task in shared:
         b_entry, c_entry = b_tasks[task], c_tasks[task]
         defaults = [str(e.get("default_protocol") or "") for e in (b_entry, c_entry)]
@@ -197,96 +269,61 @@ def compare_runs(
             c_metrics = c_entry.get("protocols", {}).get(protocol)
             if not c_metrics:
                 continue
+            try:
+                declared = meanings.table(task, protocol, b_entry)
+            except ValueError as exc:
+                raise HarmonyBenchError(f"{base.folder.scores_json}: task {task}, metrics_info "
+                                        f"of {protocol}: {exc}") from None
+            undeclared = []
             for metric, b_value in b_metrics.items():
                 c_value = c_metrics.get(metric)
-                if not _is_fraction(b_value) or not _is_fraction(c_value):
+                if not _is_number(b_value) or not _is_number(c_value):
                     continue
-                row = _row(task, protocol, metric, float(b_value), float(c_value),
-                           base, cand, max_drop, alpha, resamples, seed)
+                info = declared.get(metric)
+                if info is None:
+                    undeclared.append(metric)
+                    continue
+                if info.statistic:
+                    continue
+                limit = threshold_for(protocol, metric, info, max_drop, limits)
+                row = _row(task, protocol, metric, info, float(b_value), float(c_value),
+                           base, cand, limit, alpha, resamples, seed)
                 row.headline = not any(d and frames.other_frame(protocol, d) for d in defaults)
                 rows.append(row)
-    return Comparison(str(base_path), str(cand_path), alpha, max_drop, rows, warnings)
+            if undeclared:
+                warnings.append(f"{task}/{protocol}: {', '.join(undeclared)} not compared (no "
+                                "declared meaning: direction and unit unknown)")
+    return Comparison(str(base_path), str(cand_path), alpha, max_drop, rows, warnings, limits)
 
 
-NO_TEST = "none (no per-sample values)"
-"""The test column of a metric that samples do not carry: a delta, no interval, no gate."""
-
-
-def _is_fraction(value: Any) -> bool:
-    return isinstance(value, float) and not isinstance(value, bool)
-
-
-def _row(task: str, protocol: str, metric: str, b_value: float, c_value: float,
-         base: LoadedRun, cand: LoadedRun, max_drop: float, alpha: float, resamples: int,
-         seed: int) -> CompareRow:
+def _row(task: str, protocol: str, metric: str, info: MetricInfo, b_value: float,
+         c_value: float, base: LoadedRun, cand: LoadedRun, threshold: float, alpha: float,
+         resamples: int, seed: int) -> CompareRow:
+    row = CompareRow(task, protocol, metric, info.unit, info.higher_is_better, "delta",
+                     threshold, b_value, c_value, c_value - b_value)
     b_vals, used = _per_sample(base.records[task], protocol, metric)
     c_vals, _ = _per_sample(cand.records[task], protocol, metric)
+    if not b_vals or not c_vals:
+        if _primary(base.records[task], protocol) is not None:
+            # the protocol's samples carry other metrics (mean_iou is reduced from per-sample
+            # iou): no test of its own, and none borrowed; the gate is its per-sample metrics
+            row.rule = "shown"
+            return row
+        # a dataset-level score (FID, CLIPScore): no per-sample values, no paired test
+        row.regressed = row.worsening > threshold
+        return row
     ids = sorted(set(b_vals) & set(c_vals))
-    delta = c_value - b_value
-    if not ids:
-        return CompareRow(task, protocol, metric, b_value, c_value, delta, math.nan, math.nan,
-                          math.nan, NO_TEST, 0, used)
     b_arr = np.array([b_vals[i] for i in ids], dtype=np.float64)
     c_arr = np.array([c_vals[i] for i in ids], dtype=np.float64)
     test = paired_test(b_arr, c_arr, resamples=resamples, seed=seed)
-    order = np.argsort(c_arr - b_arr, kind="stable")
-    worse = [ids[i] for i in order if c_arr[i] < b_arr[i]]
-    better = [ids[i] for i in order[::-1] if c_arr[i] > b_arr[i]]
-    regressed = delta * 100 < -max_drop and test.p_value < alpha
-    return CompareRow(task, protocol, metric, b_value, c_value, delta, test.ci_low,
-                      test.ci_high, test.p_value, test.test, test.n, used, regressed,
-                      worse, better)
-
-
-def _rows_markdown(rows: list[CompareRow]) -> list[str]:
-    lines = ["| task | protocol | metric | base | candidate | delta | 95% CI | p | test | n | |",
-             "|---|---|---|---:|---:|---:|---|---:|---|---:|---|"]
-    for r in rows:
-        flag = "REGRESSED" if r.regressed else ""
-        interval = ("–" if math.isnan(r.ci_low) else
-                    f"[{100 * r.ci_low:+.2f}, {100 * r.ci_high:+.2f}]")
-        p_value = "–" if math.isnan(r.p_value) else f"{r.p_value:.3g}"
-        lines.append(
-            f"| {r.task} | {r.protocol} | {r.metric} | {100 * r.base:.2f} | "
-            f"{100 * r.candidate:.2f} | {100 * r.delta:+.2f} | {interval} | {p_value} | "
-            f"{r.test} | {r.n_paired} | {flag} |"
-        )
-    return lines
-
-
-def _samples(count: int) -> str:
-    return f"{count} sample" if count == 1 else f"{count} samples"
-
-
-def markdown_summary(comparison: Comparison, max_flipped: int = 10) -> str:
-    """A summary fit for a CI comment: verdict, table in points, flipped samples."""
-    verdict = (f"**{len(comparison.regressions)} regression(s)** (drop > "
-               f"{comparison.max_drop:g} points with p < {comparison.alpha:g})"
-               if comparison.regressions else
-               f"**No regression** (no drop > {comparison.max_drop:g} points with "
-               f"p < {comparison.alpha:g})")
-    lines = [
-        f"### harmonybench compare: {verdict}", "",
-        f"base `{comparison.base}` vs candidate `{comparison.candidate}`; values in percent, "
-        "delta in points, 95% paired bootstrap interval of the per-sample difference.", "",
-        *_rows_markdown([r for r in comparison.rows if r.headline]),
-    ]
-    others = [r for r in comparison.rows if not r.headline]
-    if others:
-        flagged = sum(r.regressed for r in others)
-        lines += ["", f"<details><summary>{len(others)} row(s) of protocols for another "
-                      "coordinate frame than the models' (not headlined"
-                      + (f"; {flagged} regressed" if flagged else "") + ")</summary>", "",
-                  *_rows_markdown(others), "", "</details>"]
-    shown = {(r.task, r.protocol) for r in comparison.rows
-             if (r.worse or r.better) and (r.headline or r.regressed)}
-    for task, protocol in sorted(shown):
-        row = next(r for r in comparison.rows if (r.task, r.protocol) == (task, protocol))
-        lines += ["", f"{task} / {protocol}: {_samples(len(row.worse))} worse, "
-                      f"{len(row.better)} better"]
-        if row.worse:
-            lines.append("worse: " + ", ".join(f"`{s}`" for s in row.worse[:max_flipped])
-                         + (" ..." if len(row.worse) > max_flipped else ""))
-    if comparison.warnings:
-        lines += ["", "Warnings:"] + [f"- {w}" for w in comparison.warnings]
-    return "\n".join(lines) + "\n"
+    sample_info = info
+    gain = (c_arr - b_arr) if sample_info.higher_is_better else (b_arr - c_arr)
+    order = np.argsort(gain, kind="stable")
+    row.rule = "paired"
+    row.ci_low, row.ci_high, row.ci_unit = test.ci_low, test.ci_high, sample_info.unit
+    row.p_value, row.test, row.n_paired, row.per_sample_metric = (
+        test.p_value, test.test, test.n, used)
+    row.worse = [ids[i] for i in order if gain[i] < 0]
+    row.better = [ids[i] for i in order[::-1] if gain[i] > 0]
+    row.regressed = row.worsening > threshold and test.p_value < alpha
+    return row

@@ -19,8 +19,8 @@ Run paths are relative to the spec file's folder.
 For every unified model and every task it scored, the reference is the model named by
 ``reference`` or, by default, the best specialist of the task's output modality (role
 ``text-specialist`` for text-out tasks, ``image-specialist`` for image-out tasks) on that task,
-by the task's default-protocol main metric (best = highest, or lowest for a metric in
-:data:`harmonybench.scales.LOWER_IS_BETTER`; ties go to the model listed first). Each model's
+by the task's default-protocol main metric (best = highest, or lowest for a metric declared
+lower-is-better, :mod:`harmonybench.meaning`; ties go to the model listed first). Each model's
 value is its headline value (:mod:`harmonybench.headline`): the main metric under its own
 default protocol, so that models answering in different coordinate frames are each read in
 their own (the row's note names the reference's protocol when it differs). Then, with ``u``
@@ -58,7 +58,7 @@ from harmonybench.board_runs import (
     task_sort_key,
 )
 from harmonybench.errors import DataError
-from harmonybench.headline import Headline, HeadlineTask, ProtocolMetric, build_headline
+from harmonybench.headline import Headline, HeadlineTask, build_headline
 
 SPEC_KEYS: tuple[str, ...] = ("name", "run", "runs", "role", "reference", "published",
                               "about")
@@ -285,10 +285,9 @@ def degradation_percent(value: float, reference: float, lower: bool) -> float:
     return 100.0 * change / abs(reference)
 
 
-def compute_degradation(models: Sequence[ModelScores],
-                        main_metric: ProtocolMetric | None = None) -> Degradation:
+def compute_degradation(models: Sequence[ModelScores]) -> Degradation:
     """Degradation of every unified model in ``models`` (see the module docstring)."""
-    headline = build_headline(models, main_metric)
+    headline = build_headline(models)
     columns = {t.task: t for t in headline.tasks}
     result = Degradation()
     for model in models:

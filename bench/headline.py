@@ -11,8 +11,9 @@ a note says so.
 
 **Per output modality** (text-out, image-out), each model's *coverage average* is the plain
 mean, in percent, of its headline values over the tasks of that modality it covers (has a
-value for), among the *eligible* tasks: those whose headline metric is a higher-is-better
-percentage (FID, counts and other units never enter an average). Its coverage is shown beside
+value for), among the *eligible* tasks: those whose headline metric is declared a
+higher-is-better fraction (:mod:`harmonybench.meaning`; FID, counts and other units never
+enter an average). Its coverage is shown beside
 it as ``covered/eligible tasks``: two models covering different tasks are averaged over
 different task sets, and their averages are not directly comparable.
 
@@ -22,52 +23,26 @@ Percentages are shown with one decimal here (:func:`compact`); the details keep 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from harmonybench.board_runs import MODALITIES, Modality, ModelScores, task_sort_key
-from harmonybench.errors import HarmonyBenchError
 from harmonybench.frames import FrameLookup
-from harmonybench.scales import PERCENT, Scale, lower_is_better, scale_of
-
-ProtocolMetric = Callable[[str, Mapping[str, float]], str | None]
-"""Finds a protocol's main metric among the metrics it reported (``None``: none)."""
+from harmonybench.meaning import UNDECLARED, MetricInfo
+from harmonybench.scales import PERCENT, Scale, scale_for
 
 
-def registry_main_metric() -> ProtocolMetric:
-    """A lookup of a protocol's main metric: the registered protocol's ``metric`` attribute
-    when it is installed and reported, else the first value the protocol reported."""
-    known: dict[str, str | None] = {}
-
-    def lookup(protocol: str, metrics: Mapping[str, float]) -> str | None:
-        if protocol not in known:
-            from harmonybench.registries import PROTOCOLS
-
-            try:
-                known[protocol] = str(PROTOCOLS.load(protocol).metric)
-            except (HarmonyBenchError, AttributeError):
-                known[protocol] = None
-        name = known[protocol]
-        if name is not None and name in metrics:
-            return name
-        return next(iter(metrics), None)
-
-    return lookup
-
-
-def main_metrics(models: Sequence[ModelScores],
-                 main_metric: ProtocolMetric | None = None) -> dict[str, tuple[str, str | None]]:
+def main_metrics(models: Sequence[ModelScores]) -> dict[str, tuple[str, str | None]]:
     """Per task: its default protocol (the first model's that reports one) and that protocol's
-    main metric (``None``: no model reported a number under it)."""
-    lookup = main_metric or registry_main_metric()
+    declared main metric (:meth:`TaskScores.main_metric`; ``None``: no model reported a
+    number under it)."""
     result: dict[str, tuple[str, str | None]] = {}
     for model in models:
         for task, scores in model.tasks.items():
             if task in result and result[task][1] is not None:
                 continue
             protocol = scores.default_protocol
-            metrics = scores.protocols.get(protocol, {})
-            result[task] = (protocol, lookup(protocol, metrics) if metrics else None)
+            result[task] = (protocol, scores.main_metric(protocol))
     return result
 
 
@@ -82,7 +57,8 @@ class HeadlineTask:
 
     ``protocols`` are the default protocols the column's cells come from (more than one when
     the models answer in different coordinate frames); ``averaged`` says whether the task is
-    eligible for its modality's coverage average (a higher-is-better percentage).
+    eligible for its modality's coverage average (a higher-is-better percentage); ``info`` is
+    the metric's declared meaning.
     """
 
     modality: Modality
@@ -92,11 +68,12 @@ class HeadlineTask:
     scale: Scale
     averaged: bool
     protocols: tuple[str, ...] = ()
+    info: MetricInfo = UNDECLARED
 
     @property
     def lower_is_better(self) -> bool:
-        """Whether smaller values rank higher."""
-        return lower_is_better(self.metric)
+        """Whether smaller values rank higher (as declared)."""
+        return not self.info.higher_is_better
 
     @property
     def title(self) -> str:
@@ -155,18 +132,16 @@ class Headline:
 
 def _column(models: Sequence[ModelScores], task: str, modality: Modality, protocol: str,
             metric: str) -> HeadlineTask:
-    sample = next((m.tasks[task].protocols.get(protocol, {}).get(metric)
-                   for m in models if task in m.tasks
-                   and metric in m.tasks[task].protocols.get(protocol, {})), None)
-    scale = scale_of(protocol, metric, sample)
-    return HeadlineTask(modality, task, protocol, metric, compact(scale), scale is PERCENT)
+    info = next((m.tasks[task].info(protocol, metric) for m in models if task in m.tasks
+                 and metric in m.tasks[task].protocols.get(protocol, {})), UNDECLARED)
+    scale = scale_for(info)
+    averaged = scale is PERCENT and not info.statistic
+    return HeadlineTask(modality, task, protocol, metric, compact(scale), averaged, info=info)
 
 
-def build_headline(models: Sequence[ModelScores],
-                   main_metric: ProtocolMetric | None = None) -> Headline:
+def build_headline(models: Sequence[ModelScores]) -> Headline:
     """The headline of ``models`` (see the module docstring)."""
-    lookup = main_metric or registry_main_metric()
-    mains = main_metrics(models, lookup)
+    mains = main_metrics(models)
     modality_of: dict[str, Modality] = {}
     for model in models:
         for task, scores in model.tasks.items():
@@ -181,14 +156,14 @@ def build_headline(models: Sequence[ModelScores],
                                       "number; see the details")
                 continue
             headline.tasks.append(_fill(headline, models, _column(models, task, modality,
-                                                                  protocol, metric), lookup))
+                                                                  protocol, metric)))
     for modality in headline.modalities():
         _cover(headline, modality)
     return headline
 
 
-def _fill(headline: Headline, models: Sequence[ModelScores], column: HeadlineTask,
-          lookup: ProtocolMetric) -> HeadlineTask:
+def _fill(headline: Headline, models: Sequence[ModelScores],
+          column: HeadlineTask) -> HeadlineTask:
     """Each model's cell of ``column``: under its own default protocol when that reports the
     column's metric, else under the column's protocol unless that is another frame's."""
     frames = FrameLookup()
@@ -201,11 +176,9 @@ def _fill(headline: Headline, models: Sequence[ModelScores], column: HeadlineTas
             continue
         own = scores.default_protocol
         chosen = own
-        if own != column.protocol:
-            reported = scores.protocols.get(own, {})
-            if not reported or lookup(own, reported) != metric:
-                fallback.append(model.name)
-                chosen = "" if frames.other_frame(column.protocol, own) else column.protocol
+        if own != column.protocol and scores.main_metric(own) != metric:
+            fallback.append(model.name)
+            chosen = "" if frames.other_frame(column.protocol, own) else column.protocol
         used.setdefault(chosen or own, []).append(model.name)
         value = scores.value(chosen, metric) * column.scale.factor if chosen else math.nan
         headline.cells[(model.name, task)] = HeadlineCell(value, chosen, scores.not_scored)

@@ -7,13 +7,13 @@
 - the **full table**, shown as the details: one :class:`pandas.DataFrame` with models as rows
   and ``(modality, task, protocol, metric, scale)`` as columns, every protocol and metric the
   runs reported (the default protocol first, its main metric first), the sufficient statistics
-  protocols journal (:data:`STATISTICS`, after the metrics of their protocol) and, only where
-  some model has one, the task's samples without a score (``failed``).
+  protocols declare (after the metrics of their protocol) and, only where some model has one,
+  the task's samples without a score (``failed``).
 
-Scales come from :func:`harmonybench.scales.scale_of`: fractions in [0, 1] are shown as
-percentages, integers as counts, FID, CLIPScore and the other metrics of
-:data:`harmonybench.scales.RAW_SCALES` as they are. Direction (degradation, sorting) comes from
-:func:`harmonybench.scales.lower_is_better`.
+What a value means is its declaration (:mod:`harmonybench.meaning`, recorded in
+``scores.json``): scales come from the declared unit (:func:`harmonybench.scales.scale_for`:
+fractions in [0, 1] as percentages, counts as counts, FID, CLIPScore, dB and SSIM as they
+are), direction (degradation, sorting) and the main metric from the declaration too.
 
 A task a model scored no sample of (all failed, unsupported or missing) has no value (``NaN``,
 shown as a dash), never 0: its failures are counted instead.
@@ -34,7 +34,6 @@ from harmonybench.board_runs import (
     MODALITY_LABELS,
     ROLES,
     SPECIALIST_ROLE,
-    TASK_ORDER,
     Modality,
     ModelScores,
     Role,
@@ -47,21 +46,15 @@ from harmonybench.board_runs import (
     task_sort_key,
 )
 from harmonybench.errors import DataError
-from harmonybench.headline import (
-    Headline,
-    ProtocolMetric,
-    build_headline,
-    main_metrics,
-    registry_main_metric,
-)
-from harmonybench.scales import COUNT, Scale, lower_is_better, scale_of
+from harmonybench.headline import Headline, build_headline, main_metrics
+from harmonybench.meaning import FAULTS, UNDECLARED, MetricInfo
+from harmonybench.scales import COUNT, Scale, scale_for
 
 __all__ = [
-    "KNOWN_SUBSETS", "MODALITIES", "MODALITY_LABELS", "ROLES", "SPECIALIST_ROLE", "STATISTICS",
-    "TASK_ORDER", "Column", "Headline", "Leaderboard", "Modality", "ModelScores",
-    "ProtocolMetric", "Role", "RunScores", "TaskScores", "build_leaderboard", "find_runs",
-    "load_run", "main_metrics", "merge_runs", "models_from_runs", "registry_main_metric",
-    "task_sort_key",
+    "KNOWN_SUBSETS", "MODALITIES", "MODALITY_LABELS", "ROLES", "SPECIALIST_ROLE", "Column",
+    "Headline", "Leaderboard", "Modality", "ModelScores", "Role", "RunScores", "TaskScores",
+    "build_leaderboard", "find_runs", "load_run", "main_metrics", "merge_runs",
+    "models_from_runs", "task_sort_key",
 ]
 """The run-loading and headline names are re-exported: callers import them from here."""
 
@@ -72,9 +65,10 @@ ColumnKind = Literal["metric", "statistic", "failed"]
 class Column:
     """One column of the full table.
 
-    ``kind`` is ``metric`` (a task's protocol metric), ``statistic`` (a sufficient statistic,
-    see :data:`STATISTICS`) or ``failed`` (a task's samples without a score). ``main`` marks
-    the task's default-protocol main metric.
+    ``kind`` is ``metric`` (a task's protocol metric), ``statistic`` (a declared sufficient
+    statistic or diagnostic count, or an undeclared value) or ``failed`` (a task's samples
+    without a score). ``main`` marks the task's default-protocol main metric; ``info`` is the
+    metric's declared meaning.
     """
 
     modality: Modality
@@ -84,11 +78,12 @@ class Column:
     scale: Scale
     kind: ColumnKind = "metric"
     main: bool = False
+    info: MetricInfo = UNDECLARED
 
     @property
     def lower_is_better(self) -> bool:
-        """Whether smaller values rank higher."""
-        return self.kind == "failed" or lower_is_better(self.metric)
+        """Whether smaller values rank higher (as declared)."""
+        return not self.info.higher_is_better
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:
@@ -135,53 +130,45 @@ class Leaderboard:
         return [m for m in MODALITIES if any(c.modality == m for c in self.columns)]
 
 
-STATISTICS: frozenset[str] = frozenset(
-    {"matched", "gt_care", "det_care", "lines", "images", "invalid_polygons"}
-)
-"""Sufficient statistics protocols journal to recompute their numbers (detection match
-counts, line and image counts): columns of kind ``statistic``, after their protocol's
-metrics."""
-
-
 def _metric_columns(models: Sequence[ModelScores], task: str, modality: Modality,
                     main: tuple[str, str | None], default_only: bool) -> list[Column]:
-    seen: dict[tuple[str, str], object] = {}
+    seen: dict[tuple[str, str], MetricInfo] = {}
     for model in models:
         scores = model.tasks.get(task)
         if scores is None:
             continue
         for protocol, metrics in scores.protocols.items():
-            for metric, value in metrics.items():
-                seen.setdefault((protocol, metric), value)
+            for metric in metrics:
+                seen.setdefault((protocol, metric), scores.info(protocol, metric))
     protocol_main, metric_main = main
 
     def order(item: tuple[str, str]) -> tuple[int, str, int, int]:
         protocol, metric = item
         metrics = [m for p, m in seen if p == protocol]
         return (0 if protocol == protocol_main else 1, protocol,
-                0 if metric == metric_main else 2 if metric in STATISTICS else 1,
+                0 if metric == metric_main else 2 if seen[item].statistic else 1,
                 metrics.index(metric))
 
     columns = []
     for protocol, metric in sorted(seen, key=order):
         if default_only and protocol != protocol_main:
             continue
-        columns.append(Column(modality, task, protocol, metric,
-                              scale_of(protocol, metric, seen[(protocol, metric)]),
-                              kind="statistic" if metric in STATISTICS else "metric",
-                              main=(protocol == protocol_main and metric == metric_main)))
+        info = seen[(protocol, metric)]
+        columns.append(Column(modality, task, protocol, metric, scale_for(info),
+                              kind="statistic" if info.statistic else "metric",
+                              main=(protocol == protocol_main and metric == metric_main),
+                              info=info))
     return columns
 
 
-def build_leaderboard(models: Sequence[ModelScores], *, default_only: bool = False,
-                      main_metric: ProtocolMetric | None = None) -> Leaderboard:
+def build_leaderboard(models: Sequence[ModelScores], *,
+                      default_only: bool = False) -> Leaderboard:
     """Lay ``models`` out as the headline and the full table, grouped by output modality.
 
     Args:
         models: the rows (see :func:`models_from_runs` and
             :func:`harmonybench.degradation.models_from_spec`).
         default_only: keep only each task's default protocol in the full table.
-        main_metric: how a protocol's main metric is found (default: the registry's).
 
     Raises:
         DataError: one task is text-out in one run and image-out in another.
@@ -192,8 +179,7 @@ def build_leaderboard(models: Sequence[ModelScores], *, default_only: bool = Fal
             if modality_of.setdefault(task, scores.modality) != scores.modality:
                 raise DataError(scores.run, f"task {task!r} is {scores.modality}-out here but "
                                 f"{modality_of[task]}-out in another run", field="modality")
-    lookup = main_metric or registry_main_metric()
-    mains = main_metrics(models, lookup)
+    mains = main_metrics(models)
     columns: list[Column] = []
     values: dict[tuple[str, str, str, str, str], list[float]] = {}
     for modality in MODALITIES:
@@ -207,7 +193,8 @@ def build_leaderboard(models: Sequence[ModelScores], *, default_only: bool = Fal
             failed = [float(m.tasks[task].not_scored) if task in m.tasks else math.nan
                       for m in models]
             if any(v > 0 for v in failed):
-                column = Column(modality, task, "samples", "failed", COUNT, "failed")
+                column = Column(modality, task, "samples", "failed", COUNT, "failed",
+                                info=FAULTS)
                 columns.append(column)
                 values[column.key] = failed
     index = pd.Index([m.name for m in models], name="model")
@@ -217,5 +204,5 @@ def build_leaderboard(models: Sequence[ModelScores], *, default_only: bool = Fal
             [c.key for c in columns], names=["modality", "task", "protocol", "metric", "scale"])
     else:
         frame = pd.DataFrame(index=index)
-    headline = build_headline(models, lookup)
+    headline = build_headline(models)
     return Leaderboard(list(models), columns, frame, headline, list(headline.notes))

@@ -39,7 +39,8 @@ import pandas as pd
 
 from harmonybench.errors import DataError
 from harmonybench.leaderboard import ModelScores
-from harmonybench.scales import COUNT, PERCENT, PERCENT_LOWER, scale_of
+from harmonybench.meaning import MetricMeanings
+from harmonybench.scales import scale_for
 
 COLUMNS: tuple[str, ...] = (
     "paper", "model", "task", "subset", "protocol", "metric", "value", "source", "notes",
@@ -74,7 +75,8 @@ def default_paper_dir() -> Path:
     return Path(str(resources.files("harmonybench.results") / "paper"))
 
 
-def _check_value(path: Path, record: str, row: dict[str, str]) -> float:
+def _check_value(path: Path, record: str, row: dict[str, str],
+                 meanings: MetricMeanings) -> float:
     text = row["value"]
     try:
         value = float(text)
@@ -83,12 +85,12 @@ def _check_value(path: Path, record: str, row: dict[str, str]) -> float:
                         field="value") from None
     if not math.isfinite(value):
         raise DataError(path, f"{text!r} is not a finite number", record=record, field="value")
-    scale = scale_of(row["protocol"], row["metric"])
-    if scale is COUNT:
+    unit = meanings.info(row["task"], row["protocol"], row["metric"]).unit
+    if unit == "count":
         if value < 0 or value != int(value):
             raise DataError(path, f"{text!r}: a {row['metric']} count must be a whole "
                             "number >= 0", record=record, field="value")
-    elif scale in (PERCENT, PERCENT_LOWER):
+    elif unit == "fraction":
         if not 0.0 <= value <= 1.0:
             raise DataError(path, f"{text!r} is not a fraction in [0, 1] (store 61.8% as "
                             "0.618)", record=record, field="value")
@@ -98,8 +100,11 @@ def _check_value(path: Path, record: str, row: dict[str, str]) -> float:
     return value
 
 
-def load_paper_csv(path: str | Path) -> list[Published]:
+def load_paper_csv(path: str | Path, meanings: MetricMeanings | None = None) -> list[Published]:
     """Read and check one CSV file of published numbers.
+
+    A value is checked against its metric's declared unit (``meanings``, the installed
+    protocols' and tasks' declarations by default; :mod:`harmonybench.meaning`).
 
     Raises:
         DataError: naming the file, the line and the field of the first bad row: a wrong
@@ -116,6 +121,7 @@ def load_paper_csv(path: str | Path) -> list[Published]:
     header: list[str] | None = None
     rows: list[Published] = []
     seen: dict[tuple[str, ...], int] = {}
+    lookup = meanings or MetricMeanings()
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
@@ -133,7 +139,7 @@ def load_paper_csv(path: str | Path) -> list[Published]:
         for key in REQUIRED:
             if not row[key]:
                 raise DataError(file, "must not be empty", record=record, field=key)
-        value = _check_value(file, record, row)
+        value = _check_value(file, record, row, lookup)
         item = Published(row["paper"], row["model"], row["task"], row["subset"],
                          row["protocol"], row["metric"], value, row["source"], row["notes"],
                          str(file), number)
@@ -164,8 +170,9 @@ def load_published(paths: Iterable[str | Path] | None = None) -> list[Published]
             raise DataError(p, "is neither a CSV file nor a folder of them")
     rows: list[Published] = []
     seen: dict[tuple[str, ...], Published] = {}
+    meanings = MetricMeanings()
     for file in files:
-        for row in load_paper_csv(file):
+        for row in load_paper_csv(file, meanings):
             if row.key in seen:
                 first = seen[row.key]
                 raise DataError(file, f"repeats {first.file} line {first.line}",
@@ -265,7 +272,7 @@ def compare_with_paper(models: Sequence[ModelScores],
                 continue
             scores = model.tasks[row.task]
             stored = scores.protocols[row.protocol][row.metric]
-            scale = scale_of(row.protocol, row.metric, stored)
+            scale = scale_for(scores.info(row.protocol, row.metric))
             measured = float(stored) * scale.factor
             value = row.value * scale.factor
             result.rows.append(PaperRow(

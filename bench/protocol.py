@@ -6,14 +6,18 @@ the numbers a paper prints. Every concrete protocol names the reference implemen
 matches (repository, file, commit) in its docstring and in :attr:`Protocol.reference`.
 
 Scores are fractions in [0, 1]; ``aggregate`` may add counts (OCRBench's score out of 1000).
+What each reported number means (direction, unit, main metric) is declared in
+:attr:`BaseProtocol.metrics` (:mod:`harmonybench.meaning`).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar
 
+from harmonybench.meaning import MAIN, MetricTable
 from harmonybench.schema import Sample
 
 P = TypeVar("P")
@@ -42,6 +46,16 @@ class BaseProtocol(ABC, Generic[P]):
     """Tasks this protocol applies to, besides those that list it in ``Task.protocols``.
 
     Empty for generic rules (substring, exact match): a task opts in by listing them."""
+    metrics: ClassVar[MetricTable] = MappingProxyType({})
+    """What every number :meth:`reduce` returns and :meth:`evaluate` journals means
+    (:func:`harmonybench.meaning.declare`); :attr:`metric` is the ``main`` one. Empty: only
+    :attr:`metric` is reported, a higher-is-better fraction (see :meth:`declared_metrics`)."""
+
+    @classmethod
+    def declared_metrics(cls) -> MetricTable:
+        """:attr:`metrics`, or for a protocol that declares none, :attr:`metric` as a main
+        higher-is-better fraction."""
+        return cls.metrics or MappingProxyType({cls.metric: MAIN})
 
     @abstractmethod
     def score(self, prediction: P, sample: Sample) -> float:

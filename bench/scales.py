@@ -1,20 +1,19 @@
 """How metric values are shown: percentages, counts, and metrics with their own units.
 
 Scores are stored as fractions in [0, 1] except counts (OCRBench's score out of 1000) and
-metrics with units (FID, PSNR in dB, CLIPScore); every table labels its scale from here.
+metrics with units (FID, PSNR in dB, CLIPScore). Which one a metric is, is its declared unit
+(:class:`harmonybench.meaning.MetricInfo`); :func:`scale_for` picks the display scale from it,
+and every table labels its values from here.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
-LOWER_IS_BETTER: frozenset[str] = frozenset({
-    "fid", "kid", "lpips", "cer", "wer", "edit_distance", "normalized_edit_distance",
-})
-"""Metric names (lowercase) that are better when lower."""
+from harmonybench.meaning import UNITS, MetricInfo, Unit
 
 
 @dataclass(frozen=True)
@@ -43,43 +42,36 @@ class Scale:
 PERCENT = Scale("%", 100.0, 2)
 PERCENT_LOWER = Scale("% (lower is better)", 100.0, 2)
 COUNT = Scale("count", 1.0, 0)
-RAW_SCALES: Mapping[str, Scale] = MappingProxyType({
-    "fid": Scale("FID (lower is better)", 1.0, 2),
-    "kid": Scale("KID (lower is better)", 1.0, 4),
-    "lpips": Scale("LPIPS (lower is better)", 1.0, 4),
+_UNIT_SCALES: Mapping[Unit, Scale] = MappingProxyType({
+    "fraction": PERCENT,
+    "count": COUNT,
+    "sum": Scale("sum", 1.0, 2),
+    "fid": Scale("FID", 1.0, 2),
     "clipscore": Scale("CLIPScore", 1.0, 4),
-    "clip_score": Scale("CLIPScore", 1.0, 4),
-    "psnr": Scale("PSNR (dB)", 1.0, 2),
+    "db": Scale("dB", 1.0, 2),
     "ssim": Scale("SSIM", 1.0, 4),
+    "number": Scale("value", 1.0, None),
 })
-"""Metrics that are not fractions: shown as they are, with their own label."""
-COUNT_METRICS: frozenset[tuple[str, str]] = frozenset({
-    ("ocrbench", "score"), ("ocrbench-lmms-eval", "score"),
-})
-"""``(protocol, metric)`` pairs that are counts even when a file stores them as floats."""
-COUNT_NAMES: frozenset[str] = frozenset({"lines", "images", "n", "correct", "total"})
-SCALES_BY_LABEL: Mapping[str, Scale] = MappingProxyType(
-    {s.label: s for s in (PERCENT, PERCENT_LOWER, COUNT, *RAW_SCALES.values())})
+"""The display scale of each declared unit (higher-is-better form)."""
+
+
+def scale_for(info: MetricInfo) -> Scale:
+    """The display scale of a declared metric: its unit's, labelled when lower is better."""
+    if info.unit == "fraction" and not info.higher_is_better:
+        return PERCENT_LOWER
+    scale = _UNIT_SCALES[info.unit]
+    if info.higher_is_better:
+        return scale
+    return replace(scale, label=f"{scale.label} (lower is better)")
+
+
+SCALES_BY_LABEL: Mapping[str, Scale] = MappingProxyType({
+    s.label: s for s in (scale_for(MetricInfo(unit, higher))
+                         for unit in UNITS for higher in (True, False))})
+"""Every scale by its label (what tables store beside display values)."""
 
 
 def show_value(value: float, scale_label: str, *, sign: bool = False) -> str:
     """``value`` (display units) as its scale shows it; ``sign`` adds + to positive ones."""
     text = SCALES_BY_LABEL.get(scale_label, PERCENT).show(value)
     return f"+{text}" if sign and not math.isnan(value) and value > 0 else text
-
-
-def lower_is_better(metric: str) -> bool:
-    """Whether ``metric`` is better when lower (see :data:`LOWER_IS_BETTER`)."""
-    return metric.lower() in LOWER_IS_BETTER
-
-
-def scale_of(protocol: str, metric: str, value: object = None) -> Scale:
-    """The display scale of ``protocol``/``metric``; an ``int`` ``value`` means a count."""
-    name = metric.lower()
-    if name in RAW_SCALES:
-        return RAW_SCALES[name]
-    if (protocol, name) in COUNT_METRICS or name in COUNT_NAMES:
-        return COUNT
-    if isinstance(value, int) and not isinstance(value, bool):
-        return COUNT
-    return PERCENT_LOWER if name in LOWER_IS_BETTER else PERCENT

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from harmonybench.errors import DataError, ProtocolError
+from harmonybench.meaning import table_to_json
 from harmonybench.protocol import BaseProtocol
 from harmonybench.registries import get_protocol
 from harmonybench.schema import Sample, has_ground_truth
@@ -48,6 +49,8 @@ class ScoreReport:
         missing: ids of samples that had no prediction (scored 0).
         scores: ``{protocol: {metric: value}}``; values are fractions in [0, 1] except counts.
         per_sample: ``{protocol: [score per sample, in annotation order]}``.
+        metrics_info: ``{protocol: {metric: declaration}}``, what the scores mean
+            (:mod:`harmonybench.meaning`).
     """
 
     task: str
@@ -55,11 +58,12 @@ class ScoreReport:
     missing: list[str] = field(default_factory=list)
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)
     per_sample: dict[str, list[float]] = field(default_factory=dict)
+    metrics_info: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` contract: task, n, missing (a count) and scores."""
+        """The ``--json`` contract: task, n, missing (a count), scores and metrics_info."""
         return {"task": self.task, "n": self.n, "missing": len(self.missing),
-                "scores": self.scores}
+                "scores": self.scores, "metrics_info": self.metrics_info}
 
 
 def score_predictions(
@@ -92,4 +96,5 @@ def score_predictions(
                   for s, v in zip(samples, values, strict=True)]
         report.per_sample[protocol.name] = [v[protocol.metric] for v in values]
         report.scores[protocol.name] = protocol.reduce(values, samples)
+        report.metrics_info[protocol.name] = table_to_json(protocol.declared_metrics())
     return report

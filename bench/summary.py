@@ -14,8 +14,9 @@ from rich.table import Table
 
 from harmonybench.errors import HarmonyBenchError
 from harmonybench.frames import FrameLookup
+from harmonybench.meaning import MetricMeanings, table_to_json
 from harmonybench.protocol import BaseProtocol
-from harmonybench.scales import scale_of
+from harmonybench.scales import scale_for
 from harmonybench.schema import Record, Sample, has_ground_truth
 from harmonybench.task import Task
 
@@ -47,8 +48,9 @@ def summarize_task(
 
     Returns:
         ``n`` (samples), ``scored``, ``failed``, ``unsupported``, ``missing`` (no record yet),
-        ``errors`` (the first few messages) and ``protocols`` ``{name: {metric: value}}`` over
-        the scored samples.
+        ``errors`` (the first few messages), ``protocols`` ``{name: {metric: value}}`` over
+        the scored samples, and ``metrics_info`` ``{name: {metric: declaration}}``: what each
+        protocol's and dataset-level score's numbers mean (:mod:`harmonybench.meaning`).
     """
     by_id: Mapping[str, Record] = {r.sample_id: r for r in records}
     known = {s.id for s in samples}
@@ -86,6 +88,7 @@ def summarize_task(
         "missing": missing,
         "errors": errors,
         "protocols": {},
+        "metrics_info": {p.name: table_to_json(p.declared_metrics()) for p in protocols},
     }
     if samples and not any(has_ground_truth(s) for s in samples):
         entry["scored"] = 0
@@ -105,19 +108,22 @@ def summarize_task(
             entry["protocols"][protocol.name]["reader"] = "; ".join(readers)
     if scored_samples:
         try:
-            entry["protocols"].update(task.dataset_scores(scored_samples, scored_records))
+            dataset = task.dataset_scores(scored_samples, scored_records)
+            entry["protocols"].update(dataset)
+            entry["metrics_info"].update({name: table_to_json(task.dataset_metrics[name])
+                                          for name in dataset if name in task.dataset_metrics})
         except HarmonyBenchError as exc:
             log.warning("%s: dataset-level scores skipped: %s", task.name, exc)
             entry["dataset_errors"] = [str(exc)]
     return entry
 
 
-def _headline_metric(entry: Mapping[str, Any]) -> tuple[str, str]:
-    """The task's headline protocol and the name of its first numeric metric (or ``""``)."""
+def _headline_metric(task: str, entry: Mapping[str, Any],
+                     meanings: MetricMeanings) -> tuple[str, str]:
+    """The task's headline protocol and its declared main metric (or ``""``)."""
     protocol = str(entry.get("default_protocol") or "")
-    metrics = entry.get("protocols", {}).get(protocol, {})
-    metric = next((m for m, v in metrics.items() if _is_value(v)), "")
-    return protocol, metric
+    declared = meanings.table(task, protocol, entry)
+    return protocol, next((m for m, info in declared.items() if info.main), "")
 
 
 def _is_value(value: Any) -> bool:
@@ -135,6 +141,7 @@ def scores_table(scores: Mapping[str, Any], title: str) -> Table:
     reductions over no sample, never scores (not ``0.00``).
     """
     frames = FrameLookup()
+    meanings = MetricMeanings()
     table = Table(title=title)
     tasks = scores.get("tasks", {})
     # "failed" and "unsupported" are columns only when some task has such samples
@@ -147,7 +154,8 @@ def scores_table(scores: Mapping[str, Any], title: str) -> Table:
     for task, entry in tasks.items():
         counts = tuple(str(entry.get(key, 0)) for key in shown_counts)
         if not entry["scored"]:
-            table.add_row(task, *_headline_metric(entry), "–", NOTHING_SCORED, *counts)
+            table.add_row(task, *_headline_metric(task, entry, meanings), "–", NOTHING_SCORED,
+                          *counts)
             continue
         default = str(entry.get("default_protocol") or "")
         protocols = entry.get("protocols", {})
@@ -158,7 +166,7 @@ def scores_table(scores: Mapping[str, Any], title: str) -> Table:
             for metric, value in protocols[protocol].items():
                 if not _is_value(value):
                     continue
-                scale = scale_of(protocol, metric, value)
+                scale = scale_for(meanings.info(task, protocol, metric, entry))
                 shown = scale.show(float(value) * scale.factor)
                 table.add_row(task, protocol, metric, shown, scale.label, *counts)
     if hidden:

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
+from harmonybench.meaning import MetricTable
 from harmonybench.schema import Output, Record, Request, RequestKind, Sample, short_hash
 
 Modality = Literal["text", "image"]
@@ -76,6 +77,9 @@ class Task(ABC):
     frame_protocols: ClassVar[Mapping[str, str]] = frozen({})
     """The protocol to headline for a model answering in a given coordinate frame (see
     :attr:`harmonybench.model.ModelAdapter.frame`); empty for tasks without coordinates."""
+    dataset_metrics: ClassVar[Mapping[str, MetricTable]] = frozen({})
+    """What the numbers :meth:`dataset_scores` returns mean, keyed like its result
+    (``{"fid": {"fid": MetricInfo(...), ...}}``; see :mod:`harmonybench.meaning`)."""
     positional_ids: ClassVar[bool] = False
     """Whether sample ids are positions in the file (OCRBench: its ``id`` field repeats), so
     that prediction files in the official "annotations plus ``predict``" layout are matched by

@@ -28,6 +28,7 @@ import numpy.typing as npt
 from rapidfuzz.distance import Levenshtein
 from rapidfuzz.process import cpdist
 
+from harmonybench.meaning import MAIN, MetricTable, declare
 from harmonybench.metrics._answers import require_answers
 from harmonybench.protocol import Protocol
 from harmonybench.schema import Sample
@@ -52,6 +53,7 @@ class _ANLSBase(Protocol):
     """The ANLS skeleton: subclasses say how strings are normalised and measured."""
 
     metric: ClassVar[str] = "anls"
+    metrics: ClassVar[MetricTable] = declare(anls=MAIN)
     tasks: ClassVar[tuple[str, ...]] = ("docvqa", "infovqa", "stvqa")
 
     @staticmethod

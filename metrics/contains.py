@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar
 
+from harmonybench.meaning import MAIN, MetricTable, declare
 from harmonybench.metrics._answers import require_answers
 from harmonybench.protocol import Protocol
 from harmonybench.schema import Sample
@@ -60,6 +61,7 @@ class Contains(Protocol):
 
     name: ClassVar[str] = "contains"
     metric: ClassVar[str] = "accuracy"
+    metrics: ClassVar[MetricTable] = declare(accuracy=MAIN)
     reference: ClassVar[str] = (
         "Yuliang-Liu/Monkey eval/evaluate_vqa_doc.py @498e1d92baff "
         "evaluate_exact_match_accuracy (TextMonkey)"
@@ -100,6 +102,7 @@ class ContainsMonkey(Protocol):
 
     name: ClassVar[str] = "contains-monkey"
     metric: ClassVar[str] = "accuracy"
+    metrics: ClassVar[MetricTable] = declare(accuracy=MAIN)
     reference: ClassVar[str] = (
         "Yuliang-Liu/Monkey eval/evaluate_vqa.py @498e1d92baff evaluate_exact_match_accuracy "
         "(= bytedance/TextHarmony evaluate_utils.py @f98ac34b206f)"

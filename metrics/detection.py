@@ -73,6 +73,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from harmonybench.meaning import COUNT, FAULTS, FRACTION, MAIN, MetricTable, declare
 from harmonybench.metrics.coords import Shape, get_frame
 from harmonybench.metrics.coords_parse import parse_shapes
 from harmonybench.metrics.coords_targets import Regions, image_size, target_regions
@@ -229,6 +230,9 @@ class ICDARProtocol(Protocol):
     """
 
     metric: ClassVar[str] = "hmean"
+    metrics: ClassVar[MetricTable] = declare(
+        hmean=MAIN, precision=FRACTION, recall=FRACTION, matched=COUNT, gt_care=COUNT,
+        det_care=COUNT, unparseable=FAULTS, invalid_polygons=FAULTS)
     reference: ClassVar[str] = _REFERENCE
     frame: ClassVar[str]
     spotting: ClassVar[bool] = False

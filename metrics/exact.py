@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from harmonybench.meaning import MAIN, MetricTable, declare
 from harmonybench.metrics._answers import require_answers
 from harmonybench.protocol import Protocol
 from harmonybench.schema import Sample
@@ -56,6 +57,7 @@ class ExactMatch(Protocol):
 
     name: ClassVar[str] = "exact"
     metric: ClassVar[str] = "accuracy"
+    metrics: ClassVar[MetricTable] = declare(accuracy=MAIN)
     reference: ClassVar[str] = (
         "harmonybench rule: open-compass/VLMEvalKit vlmeval/dataset/utils/vqa_eval.py "
         "@546ab517b6aa process_line(method='accuracy') plus whitespace collapse and one "

@@ -46,6 +46,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from harmonybench.errors import DataError
+from harmonybench.meaning import FAULTS, FRACTION, MAIN, MetricTable, declare
 from harmonybench.metrics.coords import get_frame
 from harmonybench.metrics.coords_parse import ocrbench_v2_last_box, parse_shapes
 from harmonybench.metrics.coords_targets import grounding_target, image_size, target_mapping
@@ -101,6 +102,9 @@ class GroundingAccuracy(Protocol):
     """
 
     metric: ClassVar[str] = "acc@0.5"
+    metrics: ClassVar[MetricTable] = declare(**{
+        "acc@0.5": MAIN, "iou": FRACTION, "mean_iou": FRACTION, "unparseable": FAULTS,
+        "invalid_polygons": FAULTS})
     reference: ClassVar[str] = _REFERENCE
     frame: ClassVar[str]
     mode: ClassVar[Literal["box", "poly"]]
@@ -319,6 +323,7 @@ class OCRBenchV2IoU(Protocol):
 
     name: ClassVar[str] = "ocrbench-v2-iou"
     metric: ClassVar[str] = "iou"
+    metrics: ClassVar[MetricTable] = declare(iou=MAIN, unparseable=FAULTS)
     reference: ClassVar[str] = (
         "Yuliang-Liu/MultimodalOCR OCRBench_v2/eval_scripts/IoUscore_metric.py "
         "@794c36d6423c extract_coordinates + calculate_iou"

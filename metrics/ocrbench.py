@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from harmonybench.errors import DataError
+from harmonybench.meaning import MAIN, MetricInfo, MetricTable, declare
 from harmonybench.metrics._answers import require_answers
 from harmonybench.protocol import Protocol
 from harmonybench.schema import Sample
@@ -103,6 +104,8 @@ class OCRBenchV1(Protocol):
 
     name: ClassVar[str] = "ocrbench"
     metric: ClassVar[str] = "accuracy"
+    metrics: ClassVar[MetricTable] = declare(
+        accuracy=MAIN, score=MetricInfo(unit="count", higher_is_better=True))
     reference: ClassVar[str] = (
         "Yuliang-Liu/MultimodalOCR OCRBench/example.py and OCRBench/scripts/*.py @794c36d6423c"
     )

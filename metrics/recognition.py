@@ -25,6 +25,7 @@ from typing import ClassVar
 
 from rapidfuzz.distance import Levenshtein
 
+from harmonybench.meaning import MAIN, MetricTable, declare
 from harmonybench.metrics._answers import require_answers
 from harmonybench.protocol import Protocol
 from harmonybench.schema import Sample
@@ -68,6 +69,7 @@ class WordAccuracy(Protocol):
 
     name: ClassVar[str] = "word-accuracy"
     metric: ClassVar[str] = "accuracy"
+    metrics: ClassVar[MetricTable] = declare(accuracy=MAIN)
     reference: ClassVar[str] = (
         "harmonybench rule: exact match after lower() and whitespace collapse "
         "(clovaai/deep-text-recognition-benchmark test.py @105eb8124c44 pred == gt)"
@@ -154,6 +156,7 @@ class NED(Protocol):
 
     name: ClassVar[str] = "ned"
     metric: ClassVar[str] = "ned"
+    metrics: ClassVar[MetricTable] = declare(ned=MAIN)
     reference: ClassVar[str] = _CLOVA
     summary: ClassVar[str] = "1 - normalised edit distance (ICDAR 2019), lowercase"
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from harmonybench.meaning import MAIN, MetricTable, declare
 from harmonybench.metrics._answers import require_answers
 from harmonybench.protocol import Protocol
 from harmonybench.schema import Sample
@@ -84,6 +85,7 @@ class RelaxedAccuracy(Protocol):
 
     name: ClassVar[str] = "relaxed"
     metric: ClassVar[str] = "accuracy"
+    metrics: ClassVar[MetricTable] = declare(accuracy=MAIN)
     reference: ClassVar[str] = (
         "EvolvingLMMs-Lab/lmms-eval lmms_eval/tasks/chartqa/utils.py relaxed_correctness; "
         "open-compass/VLMEvalKit vlmeval/dataset/utils/vqa_eval.py @546ab517b6aa process_line"
@@ -127,6 +129,7 @@ class RelaxedAccuracySwapped(Protocol):
 
     name: ClassVar[str] = "relaxed-swapped"
     metric: ClassVar[str] = "accuracy"
+    metrics: ClassVar[MetricTable] = declare(accuracy=MAIN)
     reference: ClassVar[str] = (
         "Yuliang-Liu/Monkey eval/evaluate_vqa.py @498e1d92baff evaluate_relaxed_accuracy "
         "(relaxed_correctness(pred, gt))"

@@ -58,6 +58,7 @@ from typing import Any, ClassVar
 from rapidfuzz.distance import Levenshtein
 
 from harmonybench.errors import DataError
+from harmonybench.meaning import COUNT, FRACTION, MAIN, SUM, MetricTable, declare
 from harmonybench.protocol import BaseProtocol
 from harmonybench.schema import Sample
 from harmonybench.targets import target_lines
@@ -254,6 +255,8 @@ class AnyTextOCR(_LineProtocol):
 
     name: ClassVar[str] = "anytext"
     metric: ClassVar[str] = "sen_acc"
+    metrics: ClassVar[MetricTable] = declare(
+        sen_acc=MAIN, ned=FRACTION, lines=COUNT, images=COUNT, sen_acc_sum=SUM, ned_sum=SUM)
     reference: ClassVar[str] = (
         "tyxsspa/AnyText eval/eval_dgocr.py, eval/anytext_singleGPU.py @ 3d4a260c67d9"
     )
@@ -288,6 +291,7 @@ class TextHarmonyOCR(_LineProtocol):
 
     name: ClassVar[str] = "textharmony"
     metric: ClassVar[str] = "ned"
+    metrics: ClassVar[MetricTable] = declare(ned=MAIN, lines=COUNT, images=COUNT, ned_sum=SUM)
     reference: ClassVar[str] = "bytedance/TextHarmony image_eval/eval_dgocr.py @ f98ac34b206f"
     summary: ClassVar[str] = (
         "TextHarmony NED: AnyText's line NED after lowercasing and keeping ASCII alphanumerics"
@@ -325,6 +329,9 @@ class MarioOCR(BaseProtocol[Reading | str]):
 
     name: ClassVar[str] = "mario"
     metric: ClassVar[str] = "accuracy"
+    metrics: ClassVar[MetricTable] = declare(
+        accuracy=MAIN, precision=FRACTION, recall=FRACTION, f=FRACTION, images=COUNT,
+        precision_sum=SUM, recall_sum=SUM, accuracy_sum=SUM)
     reference: ClassVar[str] = "microsoft/unilm textdiffuser/eval/ocr_eval.py @ 768a3c873f59"
     summary: ClassVar[str] = "MARIO-Eval OCR precision/recall/F/accuracy of prompt keywords"
 

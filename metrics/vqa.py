@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from harmonybench.errors import DataError
+from harmonybench.meaning import MAIN, MetricTable, declare
 from harmonybench.metrics.vqa_normalize import (
     normalize_mmf,
     normalize_official_answers,
@@ -186,6 +187,7 @@ class _VQABase(Protocol):
     """What the two TextVQA accuracy protocols share: checks, batching, leave-one-out."""
 
     metric: ClassVar[str] = "vqa_accuracy"
+    metrics: ClassVar[MetricTable] = declare(vqa_accuracy=MAIN)
     tasks: ClassVar[tuple[str, ...]] = ("textvqa",)
     exact_count: ClassVar[int | None] = None
     """The number of answers every question must have, or None for any number >= 1."""

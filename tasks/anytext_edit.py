@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harmonybench.errors import DataError
+from harmonybench.meaning import COUNT, MetricInfo, MetricTable, declare
 from harmonybench.schema import ImageRef, Output, Record, Request, Sample, short_hash
 from harmonybench.targets import target_lines
 from harmonybench.task import frozen
@@ -40,6 +41,7 @@ from harmonybench.tasks.anytext_prompts import (
 )
 from harmonybench.tasks.imageout import ImageOutTask
 from harmonybench.tasks.imageout_common import (
+    IMAGE_DATASET_METRICS,
     ImageOutputError,
     TaskOptionError,
     open_generated,
@@ -65,6 +67,13 @@ class AnyTextEdit(ImageOutTask):
     kind = "edit"
     default_protocol: ClassVar[str] = "textharmony"
     protocols: ClassVar[tuple[str, ...]] = ("textharmony", "anytext")
+    dataset_metrics: ClassVar[Mapping[str, MetricTable]] = frozen({
+        **IMAGE_DATASET_METRICS,
+        "background": declare(psnr=MetricInfo(unit="db", main=True),
+                              ssim=MetricInfo(unit="ssim"), images=COUNT),
+    })
+    """FID and CLIPScore, and background preservation outside the editing mask (PSNR in dB
+    and SSIM, Wang et al. 2004; see :meth:`extra_dataset_scores`)."""
     prompts = frozen({"default": EDIT_INSTRUCTION, "textharmony": EDIT_INSTRUCTION,
                       "anytext": ANYTEXT_TEMPLATE})
     generation = TEXTHARMONY_GENERATION

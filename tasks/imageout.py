@@ -68,6 +68,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harmonybench.errors import RegistryError
+from harmonybench.meaning import MetricTable
 from harmonybench.reader import TextReader
 from harmonybench.schema import ImageRef, Output, Request, Sample
 from harmonybench.targets import target_lines
@@ -76,6 +77,7 @@ from harmonybench.tasks.imageout_common import (
     CLIP_PROTOCOLS,
     CROP_MODES,
     FID_MODES,
+    IMAGE_DATASET_METRICS,
     TaskOptionError,
     WordReader,
     blacken_corner,
@@ -119,6 +121,7 @@ class ImageOutTask(DatasetScores, Task):
     modality = "image"
     default_clip_protocol: ClassVar[str] = "clipscore"
     """The CLIPScore convention used when ``clip_protocol`` is not given."""
+    dataset_metrics: ClassVar[Mapping[str, MetricTable]] = IMAGE_DATASET_METRICS
 
     def __init__(
         self,

@@ -46,7 +46,10 @@ def test_json_contract_with_default_protocol(tmp_path: Path, docvqa: Path) -> No
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload == {"task": "docvqa", "n": 3, "missing": 1,
-                       "scores": {"anls": {"anls": pytest.approx(2 / 3)}}}
+                       "scores": {"anls": {"anls": pytest.approx(2 / 3)}},
+                       "metrics_info": {"anls": {"anls": {
+                           "unit": "fraction", "higher_is_better": True, "main": True,
+                           "statistic": False}}}}
     assert "1 of 3 questions have no prediction" in result.stderr
 
 

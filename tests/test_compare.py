@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from plugin_env import subprocess_env
 
-from harmonybench.compare import compare_runs, markdown_summary
+from harmonybench.compare import compare_runs
+from harmonybench.compare_report import markdown_summary
 from harmonybench.errors import HarmonyBenchError
 from harmonybench.runner import RunConfig, TaskInput, run
 from harmonybench.stats import (
@@ -188,9 +189,10 @@ def test_a_metric_samples_do_not_carry_gets_no_test_of_another_metric(tmp_path: 
     rows = {r.metric: r for r in comparison.rows}
     assert rows["acc@0.5"].test == "mcnemar-exact" and rows["acc@0.5"].regressed
     iou = rows["mean_iou"]
-    assert iou.n_paired == 0 and math.isnan(iou.p_value) and not iou.regressed
-    assert iou.test.startswith("none") and iou.delta == pytest.approx(-0.3)
+    assert iou.rule == "shown" and iou.n_paired == 0 and iou.p_value is None
+    assert not iou.regressed and iou.delta == pytest.approx(-0.3)
     summary = markdown_summary(comparison)
-    assert "| mean_iou | 70.00 | 40.00 | -30.00 | – | – | none (no per-sample values) |" in summary
+    line = next(ln for ln in summary.splitlines() if "| mean_iou |" in ln)
+    assert "| – | – |" in line and "shown: no per-sample values, not gated" in line
     as_json = json.loads(json.dumps(comparison.to_json(), allow_nan=False))
     assert next(r for r in as_json["rows"] if r["metric"] == "mean_iou")["p_value"] is None

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from leaderboard_runs import GROUNDING, task_entry, write_journal, write_run
 
-from harmonybench.compare import compare_runs, markdown_summary
+from harmonybench.compare import compare_runs
+from harmonybench.compare_report import markdown_summary
 from harmonybench.frames import FrameLookup
 from harmonybench.summary import scores_table
 

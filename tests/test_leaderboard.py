@@ -33,7 +33,6 @@ from harmonybench.leaderboard import (
 from harmonybench.plots import degradation_figure, format_of, inline_svg
 from harmonybench.plots import render as render_plot
 from harmonybench.runner import RunConfig, TaskInput, run
-from harmonybench.scales import COUNT, PERCENT, lower_is_better, scale_of
 
 EVIL = "<script>alert(1)</script>"
 
@@ -110,16 +109,6 @@ def spec(runs: Path) -> Path:
     path = runs.parent / "spec.yaml"
     path.write_text(SPEC)
     return path
-
-
-def test_scales_and_directions() -> None:
-    assert scale_of("vqa", "vqa_accuracy", 0.5) is PERCENT
-    assert scale_of("ocrbench", "score", 514.0) is COUNT, "a count by name, even as a float"
-    assert scale_of("x", "hits", 3) is COUNT, "an int is a count"
-    assert scale_of("fid", "fid", 33.5).label == "FID (lower is better)"
-    assert scale_of("fid", "fid").show(38.758) == "38.76"
-    assert PERCENT.show(math.nan) == "–"
-    assert lower_is_better("fid") and lower_is_better("FID") and not lower_is_better("anls")
 
 
 def test_runs_of_one_model_merge_and_tables_group_by_modality(runs: Path) -> None:

@@ -205,7 +205,8 @@ def _print_story(spec: Path, console: Console) -> None:
 
 def _reports(runs: Sequence[DemoRun], output: Path) -> dict[str, Path]:
     from harmonybench.cli.leaderboard import Format, leaderboard_command
-    from harmonybench.compare import compare_runs, markdown_summary
+    from harmonybench.compare import compare_runs
+    from harmonybench.compare_report import markdown_summary
 
     reports = output / "reports"
     reports.mkdir(parents=True, exist_ok=True)
