@@ -20,8 +20,8 @@ from harmonybench.registries import PROTOCOLS, get_protocol
 from harmonybench.runner import RunConfig, TaskInput, run
 from harmonybench.scales import COUNT, PERCENT, PERCENT_LOWER, scale_for
 from harmonybench.schema import Sample
-from harmonybench.tasks.anytext import AnyTextEdit
-from harmonybench.tasks.imageout import IMAGE_DATASET_METRICS
+from harmonybench.tasks.anytext_edit import AnyTextEdit
+from harmonybench.tasks.imageout_common import IMAGE_DATASET_METRICS
 
 SQUARE = [[10.0, 10.0], [100.0, 10.0], [100.0, 60.0], [10.0, 60.0]]
 
