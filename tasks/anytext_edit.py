@@ -226,13 +226,13 @@ class AnyTextEdit(ImageOutTask):
         """``background``: masked PSNR and SSIM of each edited image against the original.
 
         Computed outside the (dilated) editing mask, with ``margin = 5`` more pixels left
-        out (:data:`~harmonybench.metrics.image_quality.SSIM_WINDOW_RADIUS`, so SSIM windows
+        out (:data:`~harmonybench.metrics.background.SSIM_WINDOW_RADIUS`, so SSIM windows
         never see the edited region); an edited image of another size than the original is
         resized to it (bilinear) first; an unchanged background counts as
         :data:`PSNR_CAP` dB. Means over every image of every sample that has its
         ground-truth image (an image that can no longer be read is left out).
         """
-        from harmonybench.metrics.image_quality import SSIM_WINDOW_RADIUS, background_preservation
+        from harmonybench.metrics.background import SSIM_WINDOW_RADIUS, background_preservation
 
         psnr: list[float] = []
         ssim: list[float] = []

@@ -18,18 +18,20 @@ import torch
 from PIL import Image
 
 from harmonybench.metrics import image_quality
+from harmonybench.metrics.background import (
+    background_preservation,
+    edit_mask,
+    masked_psnr,
+    masked_ssim,
+)
 from harmonybench.metrics.image_quality import (
     CLIPSCORE,
     CLIPSCORE_PROTOCOLS,
     CLIPSCORE_TEXTDIFFUSER,
     CLIPScorer,
     FeatureModelMissingError,
-    background_preservation,
     clip_score,
-    edit_mask,
     fid,
-    masked_psnr,
-    masked_ssim,
 )
 from harmonybench.schema import ImageRef
 

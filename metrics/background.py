@@ -1,0 +1,170 @@
+"""Background preservation of edits: masked PSNR and SSIM outside the edit mask.
+
+**Background preservation of edits** (:func:`masked_psnr`, :func:`masked_ssim`,
+:func:`background_preservation`): how much an edit changed the image *outside* the edit mask,
+harmonybench's own definition (no reference scorer is published with TextHarmony's editing
+set). Both compare the edited image with the original in RGB, data range 255.
+
+- PSNR: ``10 log10(255^2 / MSE)``, the MSE over every channel of every pixel outside the mask;
+  ``inf`` for identical backgrounds.
+- SSIM: torchmetrics' SSIM map (Gaussian window sigma 1.5, 11x11, ``k1 = 0.01``,
+  ``k2 = 0.03``, reflection padding, per RGB channel) averaged over the channels and the pixels
+  outside the mask. A pixel's SSIM looks at its 11x11 neighbourhood, so pixels within 5 px of
+  the mask still see the edit; ``margin=5`` leaves them out too (the mask is dilated by
+  ``margin`` pixels first, a square neighbourhood), after which changes inside the mask cannot
+  move the score at all.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from harmonybench.metrics.image_quality import ImageInput, open_image
+from harmonybench.schema import ImageRef
+
+_FloatArray = npt.NDArray[np.float64]
+_BoolArray = npt.NDArray[np.bool_]
+
+SSIM_WINDOW_RADIUS = 5
+"""Half the side of the 11x11 Gaussian window of SSIM (sigma 1.5)."""
+
+
+def edit_mask(
+    mask: ImageInput | npt.NDArray[Any],
+    size: tuple[int, int],
+    *,
+    margin: int = 0,
+) -> _BoolArray:
+    """The edited region as a boolean ``(H, W)`` array, dilated by ``margin`` pixels.
+
+    Args:
+        mask: an image whose light pixels (grey level above 127) mark the edited region (the
+            inpainting convention: white is repainted), or an array, nonzero where edited.
+        size: the images' ``(width, height)``; the mask must have it.
+        margin: grow the region by this many pixels (a square neighbourhood).
+
+    Raises:
+        ValueError: the mask's size differs from ``size``, or ``margin`` is negative.
+    """
+    if isinstance(mask, np.ndarray):
+        values = np.asarray(mask)
+        region: _BoolArray = (values.any(axis=2) if values.ndim == 3 else values).astype(bool)
+    else:
+        from PIL import Image
+
+        if isinstance(mask, ImageRef):
+            gray = mask.open().convert("L")
+        elif isinstance(mask, Image.Image):
+            gray = mask.convert("L")
+        else:
+            with Image.open(os.fspath(mask)) as opened:
+                gray = opened.convert("L")
+        region = np.asarray(gray) > 127
+    width, height = size
+    if region.shape != (height, width):
+        raise ValueError(f"the mask is {region.shape[1]}x{region.shape[0]}, "
+                         f"the images {width}x{height}")
+    if margin < 0:
+        raise ValueError(f"margin must be >= 0, got {margin}")
+    if margin:
+        import cv2
+
+        kernel = np.ones((2 * margin + 1, 2 * margin + 1), dtype=np.uint8)
+        region = cv2.dilate(region.astype(np.uint8), kernel).astype(bool)
+    return region
+
+
+def _pair(
+    edited: ImageInput,
+    original: ImageInput,
+) -> tuple[_FloatArray, _FloatArray]:
+    a, b = open_image(edited), open_image(original)
+    if a.size != b.size:
+        raise ValueError(f"the edited image is {a.size[0]}x{a.size[1]}, "
+                         f"the original {b.size[0]}x{b.size[1]}")
+    return np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+
+
+def _background(region: _BoolArray) -> _BoolArray:
+    keep = ~region
+    if not keep.any():
+        raise ValueError("the mask covers the whole image: no background to compare")
+    return keep
+
+
+def masked_psnr(
+    edited: ImageInput,
+    original: ImageInput,
+    mask: ImageInput | npt.NDArray[Any],
+    *,
+    margin: int = 0,
+) -> float:
+    """PSNR (dB, data range 255) of ``edited`` against ``original`` outside the edit mask.
+
+    Args:
+        edited: the model's edited image.
+        original: the image before editing, the same size.
+        mask: the edited region (see :func:`edit_mask`).
+        margin: also leave out pixels within this distance of the mask.
+
+    Returns:
+        ``10 log10(255^2 / MSE)`` over the background's pixels and channels; ``inf`` when the
+        background is unchanged.
+
+    Raises:
+        ValueError: sizes differ, or the mask leaves no background.
+    """
+    a, b = _pair(edited, original)
+    keep = _background(edit_mask(mask, (a.shape[1], a.shape[0]), margin=margin))
+    mse = float(np.mean((a[keep] - b[keep]) ** 2))
+    return math.inf if mse == 0 else 10.0 * math.log10(255.0**2 / mse)
+
+
+def masked_ssim(
+    edited: ImageInput,
+    original: ImageInput,
+    mask: ImageInput | npt.NDArray[Any],
+    *,
+    margin: int = 0,
+) -> float:
+    """SSIM of ``edited`` against ``original``: the SSIM map averaged outside the edit mask.
+
+    The map is torchmetrics' (Gaussian window sigma 1.5, 11x11, reflection padding, data range
+    255, per RGB channel; computed by :func:`harmonybench.metrics.ssim.ssim_map`, the same map
+    by separable filtering); it is averaged over the channels and the background pixels.
+
+    Args:
+        edited: the model's edited image.
+        original: the image before editing, the same size (at least 6x6).
+        mask: the edited region (see :func:`edit_mask`).
+        margin: also leave out pixels within this distance of the mask; 5
+            (:data:`SSIM_WINDOW_RADIUS`) leaves out every pixel whose window sees the mask.
+
+    Raises:
+        ValueError: sizes differ, or the mask leaves no background.
+    """
+    from harmonybench.metrics.ssim import ssim_map
+
+    a, b = _pair(edited, original)
+    keep = _background(edit_mask(mask, (a.shape[1], a.shape[0]), margin=margin))
+    per_pixel = ssim_map(a, b, data_range=255.0).mean(axis=2)
+    return float(per_pixel[keep].mean())
+
+
+def background_preservation(
+    edited: ImageInput,
+    original: ImageInput,
+    mask: ImageInput | npt.NDArray[Any],
+    *,
+    margin: int = 0,
+) -> dict[str, float]:
+    """``{"psnr": masked_psnr(...), "ssim": masked_ssim(...)}`` of one edit."""
+    return {
+        "psnr": masked_psnr(edited, original, mask, margin=margin),
+        "ssim": masked_ssim(edited, original, mask, margin=margin),
+    }
