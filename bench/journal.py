@@ -9,8 +9,9 @@ else is corruption and is reported with its file and line number.
 Generated image paths (:attr:`Record.images`) are stored relative to the run folder (the
 journal's grandparent) when they lie inside it, absolute otherwise, and joined back onto the
 run folder when read: a run folder read from another working directory, or moved, still finds
-its images. An older journal's path relative to the working directory it ran in is kept as
-it is when it names a file that exists.
+its images. An older journal's path was relative to the working directory it ran in
+(``OUTPUT/<run id>/TASK/images/...``); it is read from the component after the run id on (a
+stored relative path never holds the run id, so the two cannot be confused).
 """
 
 from __future__ import annotations
@@ -58,9 +59,8 @@ def _loaded_path(image: str, root: Path, run_id: str) -> str:
     path = Path(image)
     if path.is_absolute():
         return image
-    joined = root / path
-    if joined.exists() or run_id not in path.parts:
-        return str(joined)
+    if run_id not in path.parts:
+        return str(root / path)
     # an older journal's path relative to the directory it ran in: RUNS/<run id>/TASK/...
     inside = path.parts[len(path.parts) - path.parts[::-1].index(run_id):]
     return str(root.joinpath(*inside))
@@ -167,9 +167,10 @@ class Journal:
 def rewrite_journal(path: Path, records: Iterable[Record]) -> None:
     """Replace a journal's content atomically (temporary file, then rename)."""
     tmp = path.with_suffix(path.suffix + ".tmp")
+    root = _run_root(path)
     with tmp.open("w", encoding="utf-8") as fh:
         for record in records:
-            fh.write(stored_line(record, _run_root(path)) + "\n")
+            fh.write(stored_line(record, root) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)

@@ -98,13 +98,17 @@ def run_id(model_spec: dict[str, Any], task_specs: list[dict[str, Any]]) -> str:
     return f"{base}-{short_hash(identity, 10)}"
 
 
-def location_spec(root: Path, data: Path, images: Path | None) -> dict[str, str | None]:
-    """Where a task's files are, for ``run.json``: absolute and relative to the run folder.
+def images_from_data(data: Path, images: Path | None) -> str | None:
+    """The image folder seen from the data file's folder (part of the run id: it tells two
+    image folders for one annotation file apart without naming the machine's layout)."""
+    if images is None:
+        return None
+    return Path(os.path.relpath(images.resolve(), data.resolve().parent)).as_posix()
 
-    ``images_from_data`` (the image folder seen from the data file's folder) is part of the run
-    id: it tells two image folders for one annotation file apart without naming the machine's
-    layout.
-    """
+
+def location_spec(root: Path, data: Path, images: Path | None) -> dict[str, str | None]:
+    """Where a task's files are, for ``run.json``: absolute and relative to the run folder
+    (:data:`LOCATION_KEYS`, none of them part of the run id)."""
     base = root.resolve()
     data_abs = data.resolve()
     images_abs = images.resolve() if images is not None else None
@@ -114,8 +118,6 @@ def location_spec(root: Path, data: Path, images: Path | None) -> dict[str, str 
         "images": str(images_abs) if images_abs else None,
         "images_from_run": (Path(os.path.relpath(images_abs, base)).as_posix()
                             if images_abs else None),
-        "images_from_data": (Path(os.path.relpath(images_abs, data_abs.parent)).as_posix()
-                             if images_abs else None),
     }
 
 

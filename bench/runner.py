@@ -44,6 +44,7 @@ from harmonybench.registries import MODELS, get_task
 from harmonybench.runfolder import (
     RunFolder,
     command_line,
+    images_from_data,
     location_spec,
     now,
     package_versions,
@@ -159,12 +160,9 @@ def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> P
         "version": task.version,
         "kind": task.kind,
         "data": str(item.data),
-        "data_from_run": None,
         "data_sha256": sha256_file(item.data),
         "images": str(item.images) if item.images else None,
-        "images_from_run": None,
-        "images_from_data": location_spec(Path("."), item.data, item.images)[
-            "images_from_data"],
+        "images_from_data": images_from_data(item.data, item.images),
         "options": dict(sorted(item.options.items())),
         "default_protocol": headline,
         "template_id": template.id,
