@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from harmonybench.errors import ImageError
 from harmonybench.models.anytext_settings import (
     MAX_CHARS,
     MAX_LINES,
@@ -22,6 +21,7 @@ from harmonybench.models.anytext_settings import (
 from harmonybench.models.imageio import (
     Polygon,
     RequestError,
+    edit_input,
     text_targets,
 )
 from harmonybench.schema import Request
@@ -122,13 +122,7 @@ def _reference_image(request: Request, params: Params) -> Any:
 
     if request.kind != "edit":
         return np.ones((params.height, params.width, 3)) * 127.5
-    if not request.images:
-        raise RequestError("the edit request has no input image")
-    ref = request.images[0]
-    try:
-        image = ref.open()
-    except ImageError as exc:  # names the file
-        raise RequestError(str(exc)) from exc
+    image = edit_input(request)
     from PIL import Image
 
     if image.size != (params.width, params.height):

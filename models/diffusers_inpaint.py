@@ -40,10 +40,15 @@ import inspect
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from harmonybench.errors import ImageError
 from harmonybench.model import ModelArgError
 from harmonybench.models.diffusers_t2i import IMAGE_SETTINGS, DiffusersText2Image, Prepared
-from harmonybench.models.imageio import RequestError, binary_mask, polygons_mask, text_targets
+from harmonybench.models.imageio import (
+    RequestError,
+    binary_mask,
+    edit_input,
+    polygons_mask,
+    text_targets,
+)
 from harmonybench.schema import Request, RequestKind, short_hash
 
 INPAINT_SETTINGS: frozenset[str] = IMAGE_SETTINGS | {"strength"}
@@ -73,13 +78,7 @@ class DiffusersInpaint(DiffusersText2Image):
     def prepare(self, index: int, request: Request) -> Prepared:
         """Check one edit request and open its image and mask (raises :class:`RequestError`)."""
         prepared = super().prepare(index, request)
-        if not request.images:
-            raise RequestError("the edit request has no input image")
-        ref = request.images[0]
-        try:
-            image = ref.open()
-        except ImageError as exc:  # names the file
-            raise RequestError(str(exc)) from exc
+        image = edit_input(request)
         if request.mask is not None:
             try:
                 mask = binary_mask(request.mask.open(), image.size)

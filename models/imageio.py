@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from harmonybench.errors import ImageError
 from harmonybench.schema import Request
 
 if TYPE_CHECKING:
@@ -41,6 +42,21 @@ Polygon = tuple[Point, ...]
 
 class RequestError(ValueError):
     """A request an image-out adapter cannot serve as given (recorded as ``Output.error``)."""
+
+
+def edit_input(request: Request) -> Image.Image:
+    """The edit request's input image, opened as RGB.
+
+    Raises:
+        RequestError: the request has no image, or it cannot be opened (the message names
+            the file).
+    """
+    if not request.images:
+        raise RequestError("the edit request has no input image")
+    try:
+        return request.images[0].open()
+    except ImageError as exc:  # names the file
+        raise RequestError(str(exc)) from exc
 
 
 def safe_stem(sample_id: str) -> str:
