@@ -35,12 +35,9 @@ def headline(entry: dict[str, Any]) -> float:
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The quick demo as the Makefile runs it: a relative output folder, default options."""
     home = tmp_path_factory.mktemp("clone")
-    before = Path.cwd()
-    os.chdir(home)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(home)
         result = CliRunner().invoke(build_app(), ["demo", "--quick", "--output", "demo-output"])
-    finally:
-        os.chdir(before)
     assert result.exit_code == 0, result.output
     assert "leaderboard (html)" in result.stdout and "finished in" in result.stdout
     return home / "demo-output"
@@ -54,19 +51,16 @@ def test_spec_paths_are_relative_to_the_spec(demo: Path) -> None:
         assert entry["about"], "the page says what each system is"
 
 
-def test_rerun_from_elsewhere_reuses_every_run(demo: Path, tmp_path: Path) -> None:
+def test_rerun_from_elsewhere_reuses_every_run(demo: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Another working directory and a relative path to the same folder: nothing runs again."""
     before_runs = sorted(p.name for p in (demo / "runs").iterdir())
     stamps = {p: p.stat().st_mtime_ns for p in (demo / "runs").glob("*/scores.json")}
     elsewhere = tmp_path / "a" / "b"
     elsewhere.mkdir(parents=True)
     relative = os.path.relpath(demo, elsewhere)
-    previous = Path.cwd()
-    os.chdir(elsewhere)
-    try:
-        result = CliRunner().invoke(build_app(), ["demo", "--quick", "--output", relative])
-    finally:
-        os.chdir(previous)
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(build_app(), ["demo", "--quick", "--output", relative])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in (demo / "runs").iterdir()) == before_runs
     assert {p: p.stat().st_mtime_ns for p in stamps} == stamps, "finished runs are reused"
