@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from harmonybench.errors import ImageError
+from harmonybench.layout import TextLayout
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -115,6 +116,8 @@ class Sample:
         images: the input images.
         target: structured ground truth that is not text (boxes, polygons, masks), if any.
         metadata: everything else the file says about the item (category, source dataset...).
+        layout: what an image-out sample asks a model to write, where, on which canvas
+            (:mod:`harmonybench.layout`); ``None`` for text-out samples.
     """
 
     id: str
@@ -124,6 +127,7 @@ class Sample:
     images: tuple[ImageRef, ...] = ()
     target: Mapping[str, Any] | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    layout: TextLayout | None = None
 
 
 def has_ground_truth(sample: Sample) -> bool:
@@ -138,6 +142,10 @@ class Request:
     ``prompt`` is the rendered prompt of ``template_id``; ``question`` is kept as well so that
     adapters with a prompt format of their own (Monkey, TextHarmony) can build theirs, and then
     report the template they used in :attr:`Output.template_id`.
+
+    Image requests carry their texts, polygons, canvas and captions in :attr:`layout` (the
+    task/model contract, :mod:`harmonybench.layout`); ``metadata`` is the sample's own, for
+    reading, and is not part of :meth:`hash`.
     """
 
     sample_id: str
@@ -154,22 +162,28 @@ class Request:
     seed: int | None = None
     generation: Mapping[str, Any] = field(default_factory=dict)
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    layout: TextLayout | None = None
+    """What an image request asks to write, where and on which canvas (``None``: text-out)."""
 
     def hash(self) -> str:
-        """A digest of everything that determines the model's answer to this request."""
-        return short_hash(
-            {
-                "task": self.task,
-                "kind": self.kind,
-                "prompt": self.prompt,
-                "template": [self.template_id, self.template_hash],
-                "images": [im.to_json() for im in self.images],
-                "mask": self.mask.to_json() if self.mask else None,
-                "seed": self.seed,
-                "generation": dict(self.generation),
-            },
-            length=16,
-        )
+        """A digest of everything that determines the model's answer to this request.
+
+        The layout is included when there is one (a request without it hashes as before, so
+        text-out runs keep their hashes).
+        """
+        content: dict[str, Any] = {
+            "task": self.task,
+            "kind": self.kind,
+            "prompt": self.prompt,
+            "template": [self.template_id, self.template_hash],
+            "images": [im.to_json() for im in self.images],
+            "mask": self.mask.to_json() if self.mask else None,
+            "seed": self.seed,
+            "generation": dict(self.generation),
+        }
+        if self.layout is not None:
+            content["layout"] = self.layout.to_json()
+        return short_hash(content, length=16)
 
 
 @dataclass(frozen=True)

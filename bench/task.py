@@ -142,6 +142,7 @@ class Task(ABC):
             seed=seed,
             generation=settings,
             metadata=dict(sample.metadata),
+            layout=sample.layout,
         )
 
     def dataset_scores(

@@ -41,7 +41,7 @@ text cut to 20 characters (``max_chars``). ``request.generation`` overrides them
 ``num_inference_steps``, ``guidance_scale``, ``eta``, ``strength``, ``seed``, ``width``, ``height``,
 ``negative_prompt`` for ``n_prompt``), and ``--model-arg`` overrides both (the same keys plus
 ``a_prompt``/``n_prompt``; ``seed=request`` takes each request's own seed). Width and height default
-to the metadata canvas and must be multiples of 64.
+to the layout's canvas (``Request.layout.width`` x ``height``) and must be multiples of 64.
 
 **Prompt** (:func:`~harmonybench.models.anytext_inputs.build_prompt`; the rule used is in
 ``Output.metadata["prompt_rule"]``, and when the adapter built the prompt itself,
@@ -53,22 +53,24 @@ to the metadata canvas and must be multiples of 64.
   (``"..."``; curly quotes are straightened first), each quoted text becomes ``" * "``, as
   ``ms_wrapper``'s ``modify_prompt`` does (e.g. TextHarmony's edit instruction);
 - ``caption``: otherwise the script's form is built from the raw caption
-  (``request.question``, any ``*`` in it replaced by a space, as ``load_data`` does): caption +
-  connective phrase + ``"* , * ."`` (one ``*`` per line, ``get_caption_pos`` with probability
-  0). The script picks the phrase with ``random.choice(phrase_list)`` right after
-  ``random.choice([" middle", " center"])``, on the generator that the previous sample's
-  ``seed_everything(100)`` left (nothing in between draws from ``random``), so every sample
-  but the run's first gets the phrase a generator freshly seeded with the seed gives on its
-  second draw; :func:`~harmonybench.models.anytext_inputs.pick_phrase` gives that phrase to every
-  sample (the script's first sample gets an unseeded one). ``phrase_list`` is read from the
-  checkout's ``t3_dataset``. A request without texts keeps its caption unchanged, as ``get_item``
-  does.
+  (``Request.layout.caption``, else ``request.question``; any ``*`` in it replaced by a space, as
+  ``load_data`` does): caption + connective phrase + ``"* , * ."`` (one ``*`` per line,
+  ``get_caption_pos`` with probability 0; the form is the core's
+  :func:`~harmonybench.prompt_rules.anytext_caption_prompt`, which the task's ``anytext`` family
+  also writes, with the first phrase). The script picks the phrase with
+  ``random.choice(phrase_list)`` right after ``random.choice([" middle", " center"])``, on the
+  generator that the previous sample's ``seed_everything(100)`` left (nothing in between draws from
+  ``random``), so every sample but the run's first gets the phrase a generator freshly seeded with
+  the seed gives on its second draw; :func:`~harmonybench.models.anytext_inputs.pick_phrase` gives
+  that phrase to every sample (the script's first sample gets an unseeded one). ``phrase_list`` is
+  read from the checkout's ``t3_dataset``. A request without texts keeps its caption unchanged, as
+  ``get_item`` does.
 
 **Edit** requests use the input image ``request.images[0]`` resized to W x H (bicubic) and the
-metadata polygons for the positions and glyphs (``request.mask`` is not needed: AnyText masks the
-polygons' region itself). **Output**: ``num_images`` PNG files ``{sample_id}_{k}.png`` (the
-script writes JPEG with OpenCV's default quality, which the OCR then reads; PNG keeps the
-generated pixels). One sample is generated per call, as in the script.
+layout's polygons (``Request.layout``) for the positions and glyphs (``request.mask`` is not
+needed: AnyText masks the polygons' region itself). **Output**: ``num_images`` PNG files
+``{sample_id}_{k}.png`` (the script writes JPEG with OpenCV's default quality, which the OCR
+then reads; PNG keeps the generated pixels). One sample is generated per call, as in the script.
 
 **What was tested, and what was not.** AnyText's code needs CUDA, its own environment and a
 5.7 GB checkpoint, none of which is available to the tests. The adapter's own logic (the
@@ -110,7 +112,6 @@ from harmonybench.models.anytext_inputs import (
     build_inputs,
 )
 from harmonybench.models.anytext_settings import (
-    PLACE_HOLDER,
     Params,
     parse_overrides,
 )
@@ -119,6 +120,7 @@ from harmonybench.models.imageio import (
     RequestError,
     write_images,
 )
+from harmonybench.prompt_rules import PLACE_HOLDER
 from harmonybench.schema import IMAGE_OUT_KINDS, Output, Request, RequestKind, short_hash
 
 if TYPE_CHECKING:

@@ -1,6 +1,13 @@
 """AnyText's inputs for one request: the prompt with its glyph placeholders, the position
 masks of the target lines and the reference image (editing); the adapter is
-:mod:`harmonybench.models.anytext`."""
+:mod:`harmonybench.models.anytext`.
+
+The lines, polygons, canvas and caption come from ``Request.layout``
+(:mod:`harmonybench.layout`). Of the prompt rules, the ``caption`` form (caption, phrase, one
+``*`` per line) is shared with the task's ``anytext`` prompt family and so is the core's
+(:func:`harmonybench.prompt_rules.anytext_caption_prompt`); the ``quotes`` rule, the phrase
+drawn as the script draws it and the glyph per ``*`` are this adapter's alone and live here.
+"""
 
 from __future__ import annotations
 
@@ -10,20 +17,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from harmonybench.layout import Polygon
 from harmonybench.models.anytext_settings import (
     MAX_CHARS,
     MAX_LINES,
-    PLACE_HOLDER,
     POSITION_WORDS,
     Params,
     resolve_params,
 )
 from harmonybench.models.imageio import (
-    Polygon,
     RequestError,
     edit_input,
-    text_targets,
+    request_layout,
 )
+from harmonybench.prompt_rules import PLACE_HOLDER, anytext_caption_prompt
 from harmonybench.schema import Request
 
 if TYPE_CHECKING:
@@ -49,13 +56,6 @@ def pick_phrase(phrases: Sequence[str], seed: int) -> str:
     return rng.choice(list(phrases))
 
 
-def placeholders(count: int) -> str:
-    """``"* , * ."`` with ``count`` placeholders (``"* ."`` for one, ``""`` for none)."""
-    if count == 0:
-        return ""
-    return (f"{PLACE_HOLDER} , " * count)[:-2] + "."
-
-
 def build_prompt(request: Request, count: int, phrases: Sequence[str], seed: int
                  ) -> tuple[str, str]:
     """The prompt with one ``*`` per line, and the rule used (see the module docstring)."""
@@ -68,11 +68,11 @@ def build_prompt(request: Request, count: int, phrases: Sequence[str], seed: int
         for text in quoted:
             straight = straight.replace(f'"{text}"', f" {PLACE_HOLDER} ", 1)
         return straight, "quotes"
-    caption = (request.question if request.question is not None else prompt)
-    caption = caption.replace(PLACE_HOLDER, " ")
-    if count == 0:
-        return caption, "caption"
-    return caption + pick_phrase(phrases, seed) + placeholders(count), "caption"
+    layout = request.layout
+    caption = (layout.caption if layout is not None and layout.caption else
+               request.question if request.question is not None else prompt)
+    phrase = pick_phrase(phrases, seed) if count > 0 else ""
+    return anytext_caption_prompt(caption, count, phrase), "caption"
 
 
 def position_mask(polygon: Polygon, width: int, height: int) -> FloatArray:
@@ -139,11 +139,11 @@ def build_inputs(request: Request, phrases: Sequence[str], overrides: Mapping[st
     """
     import numpy as np
 
-    targets = text_targets(request)
-    params = resolve_params(request, overrides, targets.canvas)
+    layout = request_layout(request)
+    params = resolve_params(request, overrides, layout.canvas)
     size = (params.width, params.height)
-    texts = tuple(text[:MAX_CHARS] for text in targets.texts[:MAX_LINES])
-    scaled = targets.scaled(size)[:MAX_LINES]
+    texts = tuple(text[:MAX_CHARS] for text in layout.texts[:MAX_LINES])
+    scaled = layout.scaled(size)[:MAX_LINES]
     polygons = tuple(
         np.rint(np.asarray(p, dtype=np.float64)).astype(np.int32) for p in scaled
     )

@@ -30,7 +30,6 @@ IMAGE_SIZE = 512
 MAX_LINES = 20
 MAX_CHARS = 20
 GLYPH_SCALE = 2
-PLACE_HOLDER = "*"
 CONTROL_SCALES = 13
 """The number of ControlNet scales ``process`` sets (``[strength] * 13``)."""
 

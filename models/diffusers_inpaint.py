@@ -13,8 +13,9 @@ prompt is ``request.prompt`` (e.g. TextHarmony's ``Fill the masked part in this 
 "WINNER".``), the image ``request.images[0]`` (the masked input) and the mask ``request.mask``
 (white: the region to repaint), resized to the image's size with nearest-neighbour sampling if
 it differs and thresholded at 128. A request without a mask gets one rasterised from its
-metadata polygons (``polygons``/``polygon``, scaled from the ``width`` x ``height`` canvas to
-the image); one with neither gets ``Output(error=...)``, as does an image that cannot be opened.
+layout's polygons (``Request.layout.polygons``, scaled from the layout's ``width`` x ``height``
+canvas to the image); one with neither gets ``Output(error=...)``, as does an image that cannot
+be opened.
 
 **Batching.** diffusers' inpainting pipelines repeat a list of ``n`` input images ``k`` times
 as a whole (``[a, b, a, b]``) while they repeat prompts one by one (``[p, p, q, q]``), so a
@@ -47,7 +48,7 @@ from harmonybench.models.imageio import (
     binary_mask,
     edit_input,
     polygons_mask,
-    text_targets,
+    request_layout,
 )
 from harmonybench.schema import Request, RequestKind, short_hash
 
@@ -88,11 +89,11 @@ class DiffusersInpaint(DiffusersText2Image):
                 ) from exc
         else:
             try:
-                targets = text_targets(request)
+                layout = request_layout(request)
             except RequestError as exc:
                 raise RequestError(f"the edit request has no mask, and no polygons: {exc}"
                                    ) from exc
-            mask = polygons_mask(image.size, targets.scaled(image.size))
+            mask = polygons_mask(image.size, layout.scaled(image.size))
         factor = int(getattr(self.pipe, "vae_scale_factor", 8) or 8)
         for key, side in (("width", image.size[0]), ("height", image.size[1])):
             if key not in prepared.settings:

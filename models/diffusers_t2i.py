@@ -9,7 +9,10 @@ pipeline is moved to ``device`` (default ``cuda`` when available, else ``cpu``) 
 progress bar is switched off.
 
 **Requests** (``kind="t2i"``, the image-out contract of :mod:`harmonybench.models.imageio`): the
-prompt is ``request.prompt``. Settings: ``request.generation`` < ``--model-arg`` overrides,
+prompt is ``request.prompt``, as the task rendered it (no prompt rule lives here: the
+``default`` family gives the caption with its texts quoted for AnyText, the prompt line for
+MARIO-Eval; ``Request.layout``'s polygons are not used, since a plain pipeline takes no
+positions). Settings: ``request.generation`` < ``--model-arg`` overrides,
 among ``num_images`` (images per prompt, passed as ``num_images_per_prompt``; default 1),
 ``num_inference_steps``, ``guidance_scale``, ``height``, ``width`` and ``negative_prompt``; a
 setting neither gives is left to the pipeline (Stable Diffusion: 50 steps, guidance 7.5, the

@@ -10,34 +10,31 @@ under a temporary name and renames it into place, so an interrupted run never le
 half-written image under a final name. :func:`copy_image` copies a file generated elsewhere byte
 for byte (keeping its own extension: a replayed JPEG stays the same JPEG).
 
-**Targets** (:func:`text_targets`): the texts to render and their polygons, from the request's
-``metadata``: ``texts`` + ``polygons`` (lists in the same order), or an edit request's single
-``text`` + ``polygon``; ``width``/``height`` name the canvas the polygon coordinates are in
-(AnyText's 512x512). :func:`scale_polygon` maps them to another image size.
+**Targets** (:func:`request_layout`): the texts to render, their polygons and the canvas the
+polygon coordinates are in (AnyText's 512x512) are the request's typed
+:class:`~harmonybench.layout.TextLayout` (``Request.layout``, validated when the task built
+it); :meth:`~harmonybench.layout.TextLayout.scaled` maps the polygons to another image size.
+Adapters never read them from ``request.metadata``.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harmonybench.errors import ImageError
+from harmonybench.layout import Polygon, TextLayout
 from harmonybench.schema import Request
 
 if TYPE_CHECKING:
     from PIL import Image
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-
-Point = tuple[float, float]
-Polygon = tuple[Point, ...]
 
 
 class RequestError(ValueError):
@@ -120,103 +117,16 @@ def copy_image(source: str | Path, image_dir: str | Path, sample_id: str, index:
 # ------------------------------------------------------------------------------ targets
 
 
-@dataclass(frozen=True)
-class TextTargets:
-    """The texts a request asks to render, with their polygons.
-
-    Attributes:
-        texts: the strings, in the request's order.
-        polygons: one polygon per text, ``((x, y), ...)`` in pixels of :attr:`canvas`.
-        canvas: ``(width, height)`` of the frame the polygons are in, when the request says.
-    """
-
-    texts: tuple[str, ...]
-    polygons: tuple[Polygon, ...]
-    canvas: tuple[int, int] | None
-
-    def scaled(self, size: tuple[int, int]) -> tuple[Polygon, ...]:
-        """The polygons in pixels of an image of ``size = (width, height)``."""
-        return tuple(scale_polygon(p, self.canvas, size) for p in self.polygons)
-
-
-def _polygon(value: Any, where: str) -> Polygon:
-    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
-        raise RequestError(f"{where} is not a list of [x, y] points: {value!r}")
-    points: list[Point] = []
-    for point in value:
-        if (isinstance(point, str | bytes) or not isinstance(point, Sequence)
-                or len(point) != 2):
-            raise RequestError(f"{where} is not a list of [x, y] points: {value!r}")
-        try:
-            x, y = float(point[0]), float(point[1])
-        except (TypeError, ValueError) as exc:
-            raise RequestError(f"{where} has a non-numeric point {point!r}") from exc
-        if not (math.isfinite(x) and math.isfinite(y)):
-            raise RequestError(f"{where} has a non-finite point {point!r}")
-        points.append((x, y))
-    if len(points) < 3:
-        raise RequestError(f"{where} has {len(points)} points; at least 3 are needed")
-    return tuple(points)
-
-
-def _canvas(metadata: Mapping[str, Any]) -> tuple[int, int] | None:
-    width, height = metadata.get("width"), metadata.get("height")
-    if width is None and height is None:
-        return None
-    if (isinstance(width, bool) or isinstance(height, bool)
-            or not isinstance(width, int | float) or not isinstance(height, int | float)
-            or width <= 0 or height <= 0):
-        raise RequestError(
-            f"metadata width/height must be positive numbers, got {width!r} x {height!r}"
-        )
-    return int(width), int(height)
-
-
-def text_targets(request: Request) -> TextTargets:
-    """The texts and polygons of ``request.metadata`` (see the module docstring).
+def request_layout(request: Request) -> TextLayout:
+    """The texts, polygons and canvas ``request`` asks for (``Request.layout``).
 
     Raises:
-        RequestError: no texts, texts that are not strings, polygons missing, malformed or
-            not one per text, or a bad canvas size.
+        RequestError: the request has no layout (a task that does not fill it).
     """
-    metadata = request.metadata
-    if "texts" in metadata:
-        texts_value, polygons_value = metadata.get("texts"), metadata.get("polygons")
-        texts_key, polygons_key = "texts", "polygons"
-    elif "text" in metadata:
-        texts_value, polygons_value = [metadata.get("text")], (
-            [metadata["polygon"]] if "polygon" in metadata else None
-        )
-        texts_key, polygons_key = "text", "polygon"
-    else:
-        raise RequestError("request metadata names no texts to render ('texts' or 'text')")
-    if isinstance(texts_value, str) or not isinstance(texts_value, Sequence):
-        raise RequestError(f"metadata {texts_key!r} is not a list of strings: {texts_value!r}")
-    texts = tuple(texts_value)
-    for text in texts:
-        if not isinstance(text, str):
-            raise RequestError(f"metadata {texts_key!r} holds a non-string {text!r}")
-    if polygons_value is None:
-        raise RequestError(f"request metadata has no {polygons_key!r} for its texts")
-    if isinstance(polygons_value, str) or not isinstance(polygons_value, Sequence):
-        raise RequestError(f"metadata {polygons_key!r} is not a list of polygons")
-    if len(polygons_value) != len(texts):
-        raise RequestError(
-            f"metadata has {len(texts)} texts but {len(polygons_value)} polygons"
-        )
-    polygons = tuple(
-        _polygon(p, f"metadata {polygons_key}[{i}]") for i, p in enumerate(polygons_value)
-    )
-    return TextTargets(texts, polygons, _canvas(metadata))
-
-
-def scale_polygon(polygon: Polygon, frame: tuple[int, int] | None,
-                  size: tuple[int, int]) -> Polygon:
-    """``polygon`` from pixels of ``frame = (w, h)`` to pixels of ``size`` (as is when no frame)."""
-    if frame is None or frame == size:
-        return polygon
-    sx, sy = size[0] / frame[0], size[1] / frame[1]
-    return tuple((x * sx, y * sy) for x, y in polygon)
+    if request.layout is None:
+        raise RequestError(f"the {request.kind} request names no texts to render (it has no "
+                           "layout: the task must fill Request.layout)")
+    return request.layout
 
 
 def positive_int(key: str, value: Any) -> int:

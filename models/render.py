@@ -1,16 +1,16 @@
 """``render``: a deterministic glyph renderer, the ceiling of the OCR-based image-out metrics.
 
 ``harmonybench run --model render`` answers ``t2i`` and ``edit`` requests without any learned
-model: it draws each target text (request metadata ``texts`` + ``polygons``, or an edit's
-``text`` + ``polygon``; see :func:`harmonybench.models.imageio.text_targets`) into its polygon,
+model: it draws each target text of the request's layout (``Request.layout.texts`` +
+``polygons``; see :func:`harmonybench.models.imageio.request_layout`) into its polygon,
 dark on light. An OCR reader should read most of what it draws, so its scores bound from above
 what a generator can get under the same protocol, reader and crops.
 
 **Canvas.** ``t2i``: a plain ``background`` image of ``width`` x ``height`` (the request's
-generation settings, else the metadata canvas, else 512 x 512). ``edit``: the input image
+generation settings, else the layout's canvas). ``edit``: the input image
 ``request.images[0]``, in which the masked region (``request.mask``, white = region, resized to
 the image with nearest-neighbour sampling; without a mask, the polygons themselves) is first
-filled with ``background``. Polygons are scaled from the metadata ``width`` x ``height`` canvas
+filled with ``background``. Polygons are scaled from the layout's ``width`` x ``height`` canvas
 to the image.
 
 **Placing one text** (:func:`draw_text`): the polygon's minimum-area rectangle
@@ -59,6 +59,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harmonybench.errors import ImageError
+from harmonybench.layout import Polygon
 from harmonybench.model import (
     GenerationContext,
     ModelAdapter,
@@ -67,12 +68,11 @@ from harmonybench.model import (
     unsupported_outputs,
 )
 from harmonybench.models.imageio import (
-    Polygon,
     RequestError,
     binary_mask,
     polygons_mask,
     positive_int,
-    text_targets,
+    request_layout,
     write_images,
 )
 from harmonybench.models.render_fonts import (
@@ -97,9 +97,6 @@ FILL_LENGTH = 0.92
 
 FILL_THICKNESS = 0.8
 """Share of the rectangle's short side the text's ink may take."""
-
-DEFAULT_SIZE = 512
-"""Canvas side when neither the settings nor the metadata give a size."""
 
 RENDER_ARGS: frozenset[str] = frozenset(
     {"font", "cjk_font", "cjk_font_index", "color", "background", "num_images", "width",
@@ -237,7 +234,7 @@ class RenderModel(ModelAdapter):
         """The image for one request and what was drawn per text (raises RequestError)."""
         from PIL import Image
 
-        targets = text_targets(request)
+        targets = request_layout(request)
         fonts = [self.font_for(text) for text in targets.texts]
         if request.kind == "edit":
             if not request.images:
@@ -259,7 +256,7 @@ class RenderModel(ModelAdapter):
                 region = polygons_mask(canvas.size, polygons)
             canvas.paste(Image.new("RGB", canvas.size, self.background), (0, 0), region)
         else:
-            frame = targets.canvas or (DEFAULT_SIZE, DEFAULT_SIZE)
+            frame = targets.canvas
             width = self._setting(request, "width") or frame[0]
             height = self._setting(request, "height") or frame[1]
             canvas = Image.new("RGB", (width, height), self.background)

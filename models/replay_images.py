@@ -15,7 +15,7 @@ textharmony`` allows only one); ``{k}`` is the image's index, ``0 .. n-1``:
    ``[A-Za-z0-9._-]`` replaced by ``_`` (what harmonybench's adapters write, so an earlier run's
    ``images`` folder replays).
 2. ``anytext``: AnyText's ``eval/anytext_singleGPU.py`` naming, ``<stem of img_name>_{k}.jpg``
-   in ``DIR`` (``request.metadata["img_name"]``, e.g. ``001253546.jpg`` ->
+   in ``DIR`` (``Request.layout.image_name``, the task's ``img_name``, e.g. ``001253546.jpg`` ->
    ``001253546_0.jpg`` .. ``001253546_3.jpg``; tyxsspa/AnyText 3d4a260c67d9).
 3. ``textharmony``: TextHarmony's ``inference.py`` naming, ``gen_img_<YYYYmmddHHMM>/
    <i>_<iter>_{k}.png`` with ``i = request.index`` (the sample's position in the annotation file)
@@ -193,8 +193,8 @@ class ReplayImagesModel(ModelAdapter):
                                 names=tuple(f"{s}_{{k}}" for s in stems), single=tuple(stems),
                                 exact=exact)
             elif scheme == "anytext":
-                img_name = request.metadata.get("img_name")
-                if isinstance(img_name, str) and img_name.strip():
+                img_name = request.layout.image_name if request.layout is not None else None
+                if img_name is not None and img_name.strip():
                     stem = Path(img_name).stem
                     yield Candidate("anytext", f"AnyText naming (img_name {img_name!r})",
                                     names=(f"{stem}_{{k}}",))

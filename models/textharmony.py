@@ -24,7 +24,9 @@ Reference files (bytedance/TextHarmony at f98ac34b206f):
   T2I instruction ``"Generate an image according to the caption. {caption}"``
   (``docs/examples/example.json``); editing ``'Fill the masked part in this image with
   "{text}".'`` (``configs/release/edit_annt.json``). So a T2I prompt reads
-  ``S + instruction + S`` with ``S`` the image sub-sequence.
+  ``S + instruction + S`` with ``S`` the image sub-sequence. The caption is
+  ``Request.layout.quoted_caption`` (the task's quoting; the raw ``question`` for a request
+  without a layout), the edit text ``Request.layout.edit_text`` (else ``question``).
 - ``TextHarmony/configs/release/896-moe-eval.yaml``: ``generation_kwargs`` ``max_length: 30``
   (passed to ``generate`` as ``max_new_tokens``), ``min_length: 1``, ``num_beams: 5``,
   ``use_nucleus_sampling: True`` (``do_sample``; ``top_p`` 0.9 and ``temperature`` 1 are
@@ -284,19 +286,22 @@ class TextHarmonyModel(ModelAdapter):
 
     def prompt_for(self, request: Request, num_image_tokens: int = NUM_IMAGE_TOKENS) -> str:
         """The full prompt text for ``request`` (see the module docstring)."""
+        layout = request.layout
         if request.kind == "t2i":
             # the caption with the words to render in double quotes, as TextHarmony's examples
-            # write it (docs/examples/example.json); the raw caption only when the task has none
-            quoted = request.metadata.get("quoted_caption")
-            caption = (str(quoted) if quoted else
-                       request.question if request.question is not None else request.prompt)
+            # write it (docs/examples/example.json), from the layout; the raw caption only for
+            # a request without one
+            caption = (layout.quoted_caption if layout is not None and layout.quoted_caption
+                       else request.question if request.question is not None
+                       else request.prompt)
             return build_t2i_prompt(caption, num_image_tokens)
         if request.kind == "edit":
-            text = request.metadata.get("text", request.question)
+            text = (layout.edit_text if layout is not None and layout.edit_text is not None
+                    else request.question)
             if text is None:
-                raise ValueError("an edit request needs the text to write (metadata 'text' "
-                                 "or question)")
-            return build_edit_prompt(str(text), num_image_tokens)
+                raise ValueError("an edit request needs the text to write (Request.layout's "
+                                 "edit_text, else the question)")
+            return build_edit_prompt(text, num_image_tokens)
         if request.question is None:
             raise ValueError("textharmony builds its prompt from request.question, which is "
                              "missing")

@@ -2,6 +2,11 @@
 
 As the released code builds them (bytedance/TextHarmony f98ac34b206f, ``evaluate.py``,
 ``inference.py``, ``moe_set_gate``); the adapter is :mod:`harmonybench.models.textharmony`.
+
+The two instructions are the core's (:mod:`harmonybench.prompt_rules`), since the tasks offer
+them as their ``textharmony`` prompt family too; the image sub-sequences, the whitespace
+clean-up and the gate are this adapter's alone. The caption a T2I instruction wraps is the
+request layout's ``quoted_caption``, which the task computed (the adapter applies no quoting).
 """
 
 from __future__ import annotations
@@ -9,6 +14,12 @@ from __future__ import annotations
 from typing import Literal
 
 from harmonybench.model import ModelArgError
+from harmonybench.prompt_rules import (
+    TEXTHARMONY_EDIT,
+    TEXTHARMONY_T2I,
+    textharmony_edit,
+    textharmony_t2i,
+)
 from harmonybench.schema import RequestKind
 
 BEGIN_OF_IMAGE = "<|beginofimage|>"
@@ -22,10 +33,10 @@ STOP_IDS: tuple[int, ...] = (EOS_ID, BEGIN_OF_IMAGE_ID)
 
 VQA_TEMPLATE = "Based on the image, please answer the question. {image}{question} The answer is:"
 """``evaluate.py`` ``model_gen`` (before the whitespace clean-up)."""
-T2I_INSTRUCTION = "Generate an image according to the caption. {caption}"
-"""``docs/examples/example.json``."""
-EDIT_INSTRUCTION = 'Fill the masked part in this image with "{text}".'
-"""``configs/release/edit_annt.json``."""
+T2I_INSTRUCTION = TEXTHARMONY_T2I
+"""``docs/examples/example.json`` (the core's, shared with the tasks' ``textharmony`` family)."""
+EDIT_INSTRUCTION = TEXTHARMONY_EDIT
+"""``configs/release/edit_annt.json`` (the core's, shared with ``anytext-edit``)."""
 
 TEMPLATE_IDS: tuple[tuple[str, str, str], ...] = (
     ("vqa", "textharmony/vqa@f98ac34", VQA_TEMPLATE),
@@ -71,12 +82,12 @@ def build_generation_prompt(instruction: str, num_image_tokens: int = NUM_IMAGE_
 
 def build_t2i_prompt(caption: str, num_image_tokens: int = NUM_IMAGE_TOKENS) -> str:
     """``S + "Generate an image according to the caption. {caption}" + S``."""
-    return build_generation_prompt(T2I_INSTRUCTION.format(caption=caption), num_image_tokens)
+    return build_generation_prompt(textharmony_t2i(caption), num_image_tokens)
 
 
 def build_edit_prompt(text: str, num_image_tokens: int = NUM_IMAGE_TOKENS) -> str:
     """``S + 'Fill the masked part in this image with "{text}".' + S``."""
-    return build_generation_prompt(EDIT_INSTRUCTION.format(text=text), num_image_tokens)
+    return build_generation_prompt(textharmony_edit(text), num_image_tokens)
 
 
 def template_for(kind: RequestKind) -> tuple[str, str]:

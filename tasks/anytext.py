@@ -58,7 +58,7 @@ reference notes, so ``default`` is harmonybench's own rule):
   ``prob = 0``): the caption, then ``, content and position of the texts are `` and one ``*``
   per line as ``* , * .``; the caption alone when there is no line. The reference draws the
   connecting phrase at random from 10; this uses the first, always. AnyText's pipeline then
-  swaps each ``*`` for the glyph embedding of ``metadata["texts"][k]`` and appends
+  swaps each ``*`` for the glyph embedding of ``layout.texts[k]`` and appends
   ``a_prompt`` itself (``, best quality, extremely detailed``), which is not in the prompt.
 - edit ``default`` and ``textharmony``: ``Fill the masked part in this image with "{text}".``
   (``edit_annt.json``); edit ``anytext``: the caption with one ``*``, as for t2i.
@@ -69,11 +69,16 @@ prompt); ``textharmony`` family: TextHarmony's (``896-moe-eval.yaml``: 1 image, 
 guidance 7.5, 512x512). ``default`` follows the task's default protocol: AnyText's for t2i
 (without the fixed seed and negative prompt: per-sample seeds), TextHarmony's for editing.
 
-**Requests** follow the image-out contract: t2i ``question`` = the caption, ``metadata`` =
-``texts`` (the scored texts), ``polygons``, ``width``/``height`` (the polygons' frame: 512x512
-for t2i, the ground-truth image's size for editing), ``img_name``, ``caption``,
-``quoted_caption``; editing adds ``text`` (the full text), ``images = (masked input,)`` and
-``mask``. The ground-truth image path is never in a request.
+**Requests** follow the image-out contract (:mod:`harmonybench.layout`): t2i ``question`` =
+the caption; ``layout`` (:class:`~harmonybench.layout.TextLayout`, filled at load as
+``Sample.layout``) = ``texts`` (the scored texts), ``polygons``, ``width``/``height`` (the
+polygons' frame: 512x512 for t2i, the ground-truth image's size for editing), ``caption``,
+``quoted_caption`` and ``image_name`` (``img_name``); editing adds the layout's ``edit_text``
+(the full text), ``images = (masked input,)`` and ``mask``. ``metadata`` keeps ``img_name``,
+``caption`` and ``subset`` (editing: also its instruction and how the input was made) for
+reading. The ground-truth image path is never in a request. A polygon the layout refuses (not
+``[x, y]`` number pairs, fewer than 3 points) stops the load with a
+:class:`~harmonybench.errors.DataError` naming the file, the sample and the field.
 
 **Protocols**: t2i ``anytext`` (default; Sen.ACC and NED) and ``textharmony``; editing
 ``textharmony`` (default; NED) and ``anytext``. Extraction reads every target line of every
@@ -95,18 +100,17 @@ task, :mod:`~harmonybench.tasks.anytext_edit_inputs` its built inputs and masks,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harmonybench.schema import ImageRef, Output, Request, Sample
+from harmonybench.layout import sample_layout
+from harmonybench.schema import ImageRef, Output, Sample
 from harmonybench.targets import target_lines
-from harmonybench.task import frozen
+from harmonybench.task import PromptTemplate, frozen
 from harmonybench.tasks.anytext_files import (
     anytext_subset,
     find_json,
     gt_image_root,
-    line_polygons,
     read_anytext_file,
 )
 from harmonybench.tasks.anytext_prompts import (
@@ -116,7 +120,7 @@ from harmonybench.tasks.anytext_prompts import (
     T2I_DEFAULT,
     T2I_TEXTHARMONY,
     TEXTHARMONY_GENERATION,
-    anytext_prompt,
+    anytext_family_prompt,
     quote_texts,
 )
 from harmonybench.tasks.imageout import ImageOutTask
@@ -164,43 +168,27 @@ class AnyTextT2I(ImageOutTask):
                           target=target)
             selected = target_lines(base)
             gt = root / item.img_name
-            metadata: dict[str, Any] = {
-                "img_name": item.img_name,
-                "caption": item.caption,
-                "quoted_caption": quote_texts(item.caption, [ln.text for ln in selected]),
-                "texts": [ln.text for ln in selected],
-                "polygons": line_polygons(selected),
-                "width": 512,
-                "height": 512,
-            }
+            texts = tuple(ln.text for ln in selected)
+            layout = sample_layout(
+                file, item.img_name, texts=texts, polygons=tuple(ln.polygon for ln in selected),
+                width=512, height=512, caption=item.caption,
+                quoted_caption=quote_texts(item.caption, texts), image_name=item.img_name,
+            )
+            metadata: dict[str, Any] = {"img_name": item.img_name, "caption": item.caption}
             if subset:
                 metadata["subset"] = subset
             samples.append(Sample(
                 id=item.img_name, task=self.name, question=item.caption, target=target,
                 images=(ImageRef(path=str(gt), name=item.img_name),) if gt.is_file() else (),
-                metadata=metadata,
+                metadata=metadata, layout=layout,
             ))
         return samples
 
-    def request(
-        self,
-        sample: Sample,
-        family: str = "default",
-        generation: Mapping[str, Any] | None = None,
-        seed: int | None = None,
-        index: int | None = None,
-    ) -> Request:
-        """The t2i request: the family's prompt, no input image."""
-        template = self.template(family)
-        caption = sample.question or ""
-        if template.id == ANYTEXT_TEMPLATE.id:
-            prompt = anytext_prompt(caption, len(sample.metadata.get("texts", ())))
-        else:
-            prompt = template.render(
-                quoted_caption=sample.metadata.get("quoted_caption", caption), caption=caption
-            )
-        return self.image_request(sample, family, generation, seed, index, template=template,
-                                  prompt=prompt)
+    def prompt(self, sample: Sample, template: PromptTemplate) -> str:
+        """AnyText's placeholder prompt for the ``anytext`` family, else the template filled
+        (:meth:`ImageOutTask.prompt <harmonybench.tasks.imageout.ImageOutTask.prompt>`)."""
+        anytext = anytext_family_prompt(sample, template)
+        return anytext if anytext is not None else super().prompt(sample, template)
 
     def extract(self, output: Output, sample: Sample | None = None) -> Any:
         """The reader's text for every target line of every generated image."""

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harmonybench.errors import DataError
+from harmonybench.layout import sample_layout
 from harmonybench.meaning import COUNT, MetricInfo, MetricTable, declare
-from harmonybench.schema import ImageRef, Output, Record, Request, Sample, short_hash
+from harmonybench.schema import ImageRef, Output, Record, Sample, short_hash
 from harmonybench.targets import target_lines
-from harmonybench.task import frozen
+from harmonybench.task import PromptTemplate, frozen
 from harmonybench.tasks.anytext_edit_inputs import (
     DEFAULT_DILATION,
     edit_mask,
@@ -29,7 +30,6 @@ from harmonybench.tasks.anytext_files import (
     anytext_subset,
     find_json,
     gt_image_root,
-    line_polygons,
     read_anytext_file,
 )
 from harmonybench.tasks.anytext_prompts import (
@@ -37,7 +37,7 @@ from harmonybench.tasks.anytext_prompts import (
     ANYTEXT_TEMPLATE,
     EDIT_INSTRUCTION,
     TEXTHARMONY_GENERATION,
-    anytext_prompt,
+    anytext_family_prompt,
 )
 from harmonybench.tasks.imageout import ImageOutTask
 from harmonybench.tasks.imageout_common import (
@@ -158,14 +158,15 @@ class AnyTextEdit(ImageOutTask):
                 how = "built from GT polygon"
                 if not input_path.is_file():
                     write_png(masked_input(gt, mask_path), input_path)
+            layout = sample_layout(
+                file, item.img_name, texts=(selected[0].text,), polygons=(polygon,),
+                width=size[0], height=size[1], caption=item.caption, edit_text=full_text,
+                image_name=item.img_name,
+            )
             metadata: dict[str, Any] = {
                 "img_name": item.img_name,
                 "caption": item.caption,
                 "text": full_text,
-                "texts": [selected[0].text],
-                "polygons": line_polygons(selected),
-                "width": size[0],
-                "height": size[1],
                 "instruction": expected,
                 "masked_input": how,
                 "mask": str(mask_path),
@@ -178,34 +179,21 @@ class AnyTextEdit(ImageOutTask):
             samples.append(Sample(
                 id=item.img_name, task=self.name, question=item.caption, target=target,
                 images=(ImageRef(path=str(input_path), name=Path(input_path).name),),
-                metadata=metadata,
+                metadata=metadata, layout=layout,
             ))
         return samples
 
     # -- requests and extraction -----------------------------------------------------------
 
-    def request(
-        self,
-        sample: Sample,
-        family: str = "default",
-        generation: Mapping[str, Any] | None = None,
-        seed: int | None = None,
-        index: int | None = None,
-    ) -> Request:
-        """The edit request: the instruction, the masked input and the mask."""
-        template = self.template(family)
-        if template.id == ANYTEXT_TEMPLATE.id:
-            prompt = anytext_prompt(sample.question or "", 1)
-        else:
-            prompt = template.render(text=sample.metadata.get("text", ""))
-        request = self.image_request(sample, family, generation, seed, index,
-                                     template=template, prompt=prompt, images=sample.images,
-                                     mask=ImageRef(path=str(sample.metadata["mask"]),
-                                                   name="mask"))
-        metadata = {k: v for k, v in request.metadata.items() if k != "gt_image"}
-        from dataclasses import replace
+    def prompt(self, sample: Sample, template: PromptTemplate) -> str:
+        """The instruction (the layout's ``edit_text`` in TextHarmony's form), or AnyText's
+        prompt with one placeholder for the ``anytext`` family."""
+        anytext = anytext_family_prompt(sample, template)
+        return anytext if anytext is not None else super().prompt(sample, template)
 
-        return replace(request, metadata=metadata)
+    def edit_mask(self, sample: Sample) -> ImageRef:
+        """The mask built at load (the dilated polygon, white)."""
+        return ImageRef(path=str(sample.metadata["mask"]), name="mask")
 
     def extract(self, output: Output, sample: Sample | None = None) -> Any:
         """The reader's text for the edited line of every output image."""

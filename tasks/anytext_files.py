@@ -8,14 +8,13 @@ ground truth with :func:`read_anytext_file`.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harmonybench.errors import DataError
-from harmonybench.targets import TargetLine
-from harmonybench.tasks.anytext_prompts import PLACE_HOLDER
+from harmonybench.prompt_rules import PLACE_HOLDER
 from harmonybench.tasks.imageout_common import known_subset
 from harmonybench.tasks.records import Rec, json_type, read_document
 
@@ -149,15 +148,6 @@ def gt_image_root(file: Path, data_root: str | None, images: str | Path | None) 
     if (base / "imgs").is_dir():
         return base / "imgs"
     return base
-
-
-def _plain(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else value
-
-
-def line_polygons(lines: Sequence[TargetLine]) -> list[list[list[float | int]]]:
-    """The lines' polygons as JSON lists, whole numbers as ints (the requests' ``polygons``)."""
-    return [[[_plain(x), _plain(y)] for x, y in line.polygon] for line in lines]
 
 
 def anytext_subset(option: str | None, *paths: str | Path | None) -> str | None:

@@ -3,6 +3,12 @@
 The prompt rules (the ``default`` quoting of :func:`quote_texts`, TextHarmony's instruction,
 AnyText's placeholder prompt) and the generation settings of each family are described in
 :mod:`harmonybench.tasks.anytext`; this module holds them, one place for both tasks.
+
+Where each rule lives: the quoting (:func:`quote_texts`) is here only, since the task computes
+the quoted caption once, at load, into ``Sample.layout.quoted_caption``, and the TextHarmony
+adapter reads it from ``Request.layout``. AnyText's placeholders and TextHarmony's instructions
+are needed by the adapters too, so they come from the core
+(:mod:`harmonybench.prompt_rules`); this module only names the templates built on them.
 """
 
 from __future__ import annotations
@@ -11,10 +17,13 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from harmonybench.prompt_rules import (
+    anytext_caption_prompt,
+    textharmony_edit,
+    textharmony_t2i,
+)
+from harmonybench.schema import Sample
 from harmonybench.task import PromptTemplate, frozen
-
-PLACE_HOLDER = "*"
-"""AnyText's glyph placeholder; a ``*`` already in a caption is replaced by a space."""
 
 ANYTEXT_PHRASE = ", content and position of the texts are "
 """The first of the connecting phrases of AnyText's ``t3_dataset.phrase_list``."""
@@ -50,15 +59,14 @@ ANYTEXT_FAMILY: Mapping[str, Any] = frozen({
 
 T2I_DEFAULT = PromptTemplate("anytext-t2i/quoted@1", "{quoted_caption}")
 T2I_TEXTHARMONY = PromptTemplate(
-    "anytext-t2i/textharmony@f98ac34",
-    "Generate an image according to the caption. {quoted_caption}",
+    "anytext-t2i/textharmony@f98ac34", textharmony_t2i("{quoted_caption}")
 )
 ANYTEXT_TEMPLATE = PromptTemplate(
     "anytext/eval@3d4a260", "{caption}" + ANYTEXT_PHRASE + "{placeholders}"
 )
-EDIT_INSTRUCTION = PromptTemplate(
-    "textharmony/edit@f98ac34", 'Fill the masked part in this image with "{text}".'
-)
+"""Names AnyText's prompt (:func:`anytext_prompt` writes it: a template cannot leave the
+phrase out when there is no line)."""
+EDIT_INSTRUCTION = PromptTemplate("textharmony/edit@f98ac34", textharmony_edit("{text}"))
 
 
 def _is_word_char(char: str) -> bool:
@@ -108,13 +116,16 @@ def quote_texts(caption: str, texts: Sequence[str]) -> str:
     return result
 
 
-def anytext_placeholders(count: int) -> str:
-    """``* , * .`` for two lines: ``get_caption_pos`` with ``prob = 0`` (one ``*`` per line)."""
-    return ("* , " * count)[:-2] + "."
-
-
 def anytext_prompt(caption: str, count: int) -> str:
-    """AnyText's evaluation prompt: the caption with one placeholder per line (or alone)."""
-    if count == 0:
-        return caption
-    return ANYTEXT_TEMPLATE.render(caption=caption, placeholders=anytext_placeholders(count))
+    """AnyText's evaluation prompt: the caption with one placeholder per line (or alone),
+    with the first connecting phrase (:func:`harmonybench.prompt_rules.anytext_caption_prompt`)."""
+    return anytext_caption_prompt(caption, count, ANYTEXT_PHRASE)
+
+
+def anytext_family_prompt(sample: Sample, template: PromptTemplate) -> str | None:
+    """AnyText's prompt for ``sample`` when ``template`` is :data:`ANYTEXT_TEMPLATE` (one
+    placeholder per layout text, after the raw caption), else ``None``."""
+    if template.id != ANYTEXT_TEMPLATE.id:
+        return None
+    count = len(sample.layout.texts) if sample.layout is not None else 0
+    return anytext_prompt(sample.question or "", count)

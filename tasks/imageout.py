@@ -40,7 +40,7 @@ records as that sample's failure), and read with the reader. The answer has the 
 - line readings (AnyText-style tasks, :meth:`ImageOutTask.read_line_images`): every target
   line (:func:`~harmonybench.targets.target_lines`) of every image is cut out with
   :func:`~harmonybench.crop.rectified_crop` (AnyText's rectification) in the polygon
-  frame ``metadata["width"] x metadata["height"]`` scaled to the image, optionally resized to
+  frame ``sample.layout.width x sample.layout.height`` scaled to the image, optionally resized to
   48x320, and the crops of all images of the sample go to the reader in **one** call (so a
   batched reader batches across the 4 images of a prompt). This is
   :func:`~harmonybench.crop.read_lines` over all images at once. A line whose polygon
@@ -55,6 +55,11 @@ leaderboard read them as protocols: ``{"fid": {"fid": 33.1, "generated": 4000, "
 1000, ...}, "clipscore": {"clipscore": 0.81, "model": "clip-vit-base-patch32", "images": 4000}}``.
 A score that cannot be computed is reported as ``{"skipped": "<why>"}`` under its key, so the
 other scores survive.
+
+**Requests** (:meth:`ImageOutTask.request`, one for every image-out task): the family's prompt
+(:meth:`ImageOutTask.prompt`, a hook), the sample's :class:`~harmonybench.layout.TextLayout` as
+``Request.layout`` (the task/model contract: texts, polygons, canvas, captions), and for editing
+the input image and the mask (:meth:`ImageOutTask.edit_mask`, a hook).
 
 **Modules**: this one holds :class:`ImageOutTask` (options, reader, extraction, requests);
 :mod:`~harmonybench.tasks.imageout_dataset` the dataset scores and
@@ -96,10 +101,10 @@ if TYPE_CHECKING:
 class ImageOutTask(DatasetScores, Task):
     """Base of the image-out tasks: options, OCR extraction and dataset-level scores.
 
-    Subclasses implement :meth:`load`, :meth:`request` and :meth:`extract` (with
-    :meth:`read_line_images` or :meth:`read_word_images`), and may override
-    :meth:`clip_caption`, :meth:`default_fid_reference`, :meth:`fid_generated_sets` and
-    :meth:`extra_dataset_scores`.
+    Subclasses implement :meth:`load` (filling ``Sample.layout``) and :meth:`extract` (with
+    :meth:`read_line_images` or :meth:`read_word_images`), and may override :meth:`prompt`,
+    :meth:`edit_mask`, :meth:`clip_caption`, :meth:`default_fid_reference`,
+    :meth:`fid_generated_sets` and :meth:`extra_dataset_scores`.
 
     Args:
         reader: the READERS name of the OCR reader.
@@ -272,40 +277,62 @@ class ImageOutTask(DatasetScores, Task):
 
     # -- requests --------------------------------------------------------------------------
 
-    def image_request(
+    ground_truth_keys: ClassVar[frozenset[str]] = frozenset({"gt_image", "gt_dir"})
+    """Sample metadata keys that point at ground truth, left out of requests."""
+
+    def request(
         self,
         sample: Sample,
-        family: str,
-        generation: Mapping[str, Any] | None,
-        seed: int | None,
-        index: int | None,
-        *,
-        template: PromptTemplate,
-        prompt: str,
-        images: tuple[ImageRef, ...] = (),
-        mask: ImageRef | None = None,
+        family: str = "default",
+        generation: Mapping[str, Any] | None = None,
+        seed: int | None = None,
+        index: int | None = None,
     ) -> Request:
-        """A t2i or edit request with the family's generation settings.
+        """The t2i or edit request: the family's prompt (:meth:`prompt`), the sample's layout,
+        its input image and mask (:meth:`edit_mask`) for editing, the family's settings.
 
         A ``seed`` among the settings (AnyText's protocol seeds every prompt with 100) becomes
         the request's seed instead of the per-sample one, and is not passed on as a setting.
+        A t2i request has no image (a t2i sample's images are its ground truth), and no
+        request carries a ground-truth path (:attr:`ground_truth_keys`).
         """
+        template = self.template(family)
         settings = self.generation_for(family)
         if generation:
             settings.update(generation)
         fixed = settings.pop("seed", None)
+        edit = self.kind == "edit"
         return Request(
             sample_id=sample.id,
             task=self.name,
             kind=self.kind,
-            prompt=prompt,
+            prompt=self.prompt(sample, template),
             template_id=template.id,
             template_hash=template.hash,
             question=sample.question,
             index=index,
-            images=images,
-            mask=mask,
+            images=sample.images if edit else (),
+            mask=self.edit_mask(sample) if edit else None,
             seed=int(fixed) if fixed is not None else seed,
             generation=settings,
-            metadata=dict(sample.metadata),
+            metadata={k: v for k, v in sample.metadata.items()
+                      if k not in self.ground_truth_keys},
+            layout=sample.layout,
         )
+
+    def prompt(self, sample: Sample, template: PromptTemplate) -> str:
+        """``template`` filled with ``question`` and the layout's ``caption``,
+        ``quoted_caption`` and ``text`` (the edit text); tasks with a rule a template cannot
+        write override this."""
+        layout = sample.layout
+        caption = layout.caption if layout else sample.question or ""
+        return template.render(
+            question=sample.question or "",
+            caption=caption,
+            quoted_caption=layout.quoted_caption if layout else caption,
+            text=(layout.edit_text or "") if layout else "",
+        )
+
+    def edit_mask(self, sample: Sample) -> ImageRef | None:
+        """The editing mask of an edit sample (white: the region to repaint); none here."""
+        return None

@@ -99,11 +99,8 @@ def output_images(output: Output) -> list[str]:
 
 
 def polygon_frame(sample: Sample) -> tuple[int, int] | None:
-    """``(width, height)`` of the frame the sample's polygons are in (its metadata), if given."""
-    width, height = sample.metadata.get("width"), sample.metadata.get("height")
-    if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
-        return width, height
-    return None
+    """``(width, height)`` of the frame the sample's polygons are in (its layout), if any."""
+    return sample.layout.canvas if sample.layout is not None else None
 
 
 def known_subset(paths: Sequence[str | os.PathLike[str] | None],

@@ -22,11 +22,14 @@ whether one subset or all are loaded.
   split on whitespace (:func:`~harmonybench.targets.mario_keywords`);
 - ``images``: the ground-truth image ``images/<i>.<ext>`` when the subset has it (never given
   to the model);
-- ``metadata``: ``subset``, ``line`` (1-based), ``texts`` (the quoted spans as written: what
-  to render, one line each), ``polygons`` (a suggested layout, :func:`stacked_layout`, for
-  adapters that draw into polygons; ``layout: "stacked"``: MARIO-Eval has no positions and
-  its scoring ignores them), ``width``/``height`` 512, and ``gt_dir`` (the subset's image
-  folder) when it holds images.
+- ``layout`` (:class:`~harmonybench.layout.TextLayout`, passed on as ``Request.layout``):
+  ``texts`` (the quoted spans as written: what to render, one line each), ``polygons`` (a
+  suggested layout, :func:`stacked_layout`, for adapters that draw into polygons: MARIO-Eval
+  has no positions and its scoring ignores them), ``width``/``height`` 512, and ``caption``
+  the prompt line (which already quotes its words, so it is also the quoted caption);
+- ``metadata``: ``subset``, ``line`` (1-based), ``layout: "stacked"`` (the polygons are
+  harmonybench's suggestion), and ``gt_dir`` (the subset's image folder) when it holds images
+  (never in a request).
 
 With several subsets, ``images`` (the loader's argument) is a folder holding ``<Subset>/``
 image folders; with one subset it is that subset's image folder.
@@ -50,12 +53,14 @@ prompts of the subsets with ground-truth images against all those images pooled 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from harmonybench.errors import DataError
-from harmonybench.schema import ImageRef, Output, Record, Request, Sample
+from harmonybench.layout import Polygon, sample_layout
+from harmonybench.prompt_rules import textharmony_t2i
+from harmonybench.schema import ImageRef, Output, Record, Sample
 from harmonybench.targets import mario_keywords
 from harmonybench.task import PromptTemplate, frozen
 from harmonybench.tasks.imageout import ImageOutTask
@@ -71,9 +76,8 @@ SUBSETS_WITH_IMAGES: tuple[str, ...] = ("TMDBEval500", "OpenLibraryEval500", "LA
 """The subsets that ship ground-truth images (FID is computed on these)."""
 
 MARIO_DEFAULT = PromptTemplate("mario-eval/prompt@768a3c8", "{question}")
-MARIO_TEXTHARMONY = PromptTemplate(
-    "mario-eval/textharmony@f98ac34", "Generate an image according to the caption. {question}"
-)
+MARIO_TEXTHARMONY = PromptTemplate("mario-eval/textharmony@f98ac34",
+                                   textharmony_t2i("{question}"))
 
 _QUOTED = re.compile(r"'(.*?)'")
 
@@ -83,7 +87,7 @@ def quoted_spans(prompt: str) -> list[str]:
     return [span for span in _QUOTED.findall(prompt) if span.strip()]
 
 
-def stacked_layout(count: int, size: int = 512) -> list[list[list[int]]]:
+def stacked_layout(count: int, size: int = 512) -> tuple[Polygon, ...]:
     """``count`` full-width boxes stacked from the top of a ``size`` square, one per text.
 
     MARIO-Eval gives no positions (TextDiffuser plans its own layout); these are only a
@@ -93,12 +97,12 @@ def stacked_layout(count: int, size: int = 512) -> list[list[list[int]]]:
     """
     step = min(0.28 * size, 0.84 * size / max(count, 1))
     left, right = round(0.06 * size), round(0.94 * size)
-    boxes = []
+    boxes: list[Polygon] = []
     for i in range(count):
         top = round(0.08 * size + i * step)
         bottom = round(0.08 * size + i * step + step * 2 / 3)
-        boxes.append([[left, top], [right, top], [right, bottom], [left, bottom]])
-    return boxes
+        boxes.append(((left, top), (right, top), (right, bottom), (left, bottom)))
+    return tuple(boxes)
 
 
 def _order(name: str) -> tuple[int, str]:
@@ -197,35 +201,21 @@ class MarioEval(ImageOutTask):
             found = {p.stem: p for p in image_files(folder)} if folder.is_dir() else {}
             for index, prompt in read_prompts(file):
                 gt = found.get(str(index))
-                texts = quoted_spans(prompt)
-                metadata: dict[str, Any] = {
-                    "subset": subset, "line": index + 1, "texts": texts,
-                    "polygons": stacked_layout(len(texts)), "layout": "stacked",
-                    "width": 512, "height": 512,
-                }
+                texts = tuple(quoted_spans(prompt))
+                layout = sample_layout(file, f"{subset}/{index}", texts=texts,
+                                       polygons=stacked_layout(len(texts)), width=512,
+                                       height=512, caption=prompt)
+                metadata: dict[str, Any] = {"subset": subset, "line": index + 1,
+                                            "layout": "stacked"}
                 if found:
                     metadata["gt_dir"] = str(folder)
                 samples.append(Sample(
                     id=f"{subset}/{index}", task=self.name, question=prompt,
                     target={"words": mario_keywords(prompt)},
                     images=(ImageRef(path=str(gt), name=gt.name),) if gt else (),
-                    metadata=metadata,
+                    metadata=metadata, layout=layout,
                 ))
         return samples
-
-    def request(
-        self,
-        sample: Sample,
-        family: str = "default",
-        generation: Mapping[str, Any] | None = None,
-        seed: int | None = None,
-        index: int | None = None,
-    ) -> Request:
-        """The t2i request: the prompt line (in the family's template), no input image."""
-        template = self.template(family)
-        prompt = template.render(question=sample.question or "")
-        return self.image_request(sample, family, generation, seed, index, template=template,
-                                  prompt=prompt)
 
     def extract(self, output: Output, sample: Sample | None = None) -> Any:
         """The words the reader finds in each generated image."""

@@ -21,15 +21,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from harmonybench.layout import TextLayout
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models.anytext import AnyTextModel
 from harmonybench.models.anytext_inputs import (
     build_prompt,
     pick_phrase,
-    placeholders,
     position_mask,
 )
 from harmonybench.models.anytext_settings import A_PROMPT, N_PROMPT
+from harmonybench.prompt_rules import anytext_placeholders as placeholders
 from harmonybench.registries import MODELS
 from harmonybench.schema import ImageRef, Request
 
@@ -165,9 +166,10 @@ def t2i(sample_id: str = "001253546.jpg", prompt: str = "caption * , * .",
         sample_id=sample_id, task="anytext-t2i", kind="t2i", prompt=prompt,
         question="best of home advisor", template_id="anytext", template_hash="h", seed=7,
         generation=generation,
-        metadata={"texts": texts if texts is not None else ["WINNER", "home"],
-                  "polygons": polygons if polygons is not None else POLYGONS,
-                  "width": 512, "height": 512, "img_name": "001253546.jpg"},
+        metadata={"img_name": "001253546.jpg"},
+        layout=TextLayout(texts=tuple(texts if texts is not None else ["WINNER", "home"]),
+                          polygons=tuple(polygons if polygons is not None else POLYGONS),
+                          width=512, height=512, caption="best of home advisor"),
     )
 
 
@@ -304,7 +306,8 @@ def test_edit_masks_the_input_image(fake_repo: Path, tmp_path: Path) -> None:
         sample_id="e", task="anytext-edit", kind="edit",
         prompt='Fill the masked part in this image with "WINNER".', template_id="default",
         template_hash="h", images=(ImageRef(path=str(tmp_path / "masked.png")),),
-        metadata={"text": "WINNER", "polygon": POLYGONS[0], "width": 512, "height": 512},
+        layout=TextLayout(texts=("WINNER",), polygons=(POLYGONS[0],), width=512, height=512,
+                          caption="a poster", edit_text="WINNER"),
     )
     adapter = AnyTextModel(str(fake_repo), device="cpu")
     clear_calls()
@@ -339,15 +342,16 @@ def test_lines_and_characters_are_capped(fake_repo: Path, tmp_path: Path) -> Non
 
 def test_request_errors(fake_repo: Path, tmp_path: Path) -> None:
     adapter = AnyTextModel(str(fake_repo), device="cpu")
-    no_polygons = Request(sample_id="n", task="t", kind="t2i", prompt="a 'b'", template_id="t",
-                          template_hash="h", metadata={"texts": ["b"]})
+    no_layout = Request(sample_id="n", task="t", kind="t2i", prompt="a 'b'", template_id="t",
+                        template_hash="h", metadata={"texts": ["b"], "polygons": POLYGONS[:1]})
     outputs = adapter.generate(
-        [no_polygons, t2i(width=500), t2i(),
+        [no_layout, t2i(width=500), t2i(),
          Request(sample_id="q", task="t", kind="vqa", prompt="?", template_id="t",
                  template_hash="h")],
         GenerationContext(image_dir=tmp_path),
     )
-    assert outputs[0].error is not None and "no 'polygons'" in outputs[0].error
+    # metadata keys are no contract: without a layout there is nothing to render
+    assert outputs[0].error is not None and "has no layout" in outputs[0].error
     assert outputs[1].error is not None and "multiples of 64" in outputs[1].error
     assert outputs[2].ok
     assert outputs[3].unsupported

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from tinysd import build_tiny_inpaint, build_tiny_text2image
 
+from harmonybench.layout import TextLayout
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models.diffusers_inpaint import DiffusersInpaint
 from harmonybench.models.diffusers_t2i import DiffusersText2Image, component_digest
@@ -270,8 +271,8 @@ def edit_request(sample_id: str, seed: int, image: Path, mask: Path | None,
         template_hash="h", seed=seed, images=(ImageRef(path=str(image)),),
         mask=ImageRef(path=str(mask)) if mask else None,
         generation={"num_images": 2, **generation},
-        metadata={"text": "WINNER", "polygon": [[8, 16], [56, 16], [56, 40], [8, 40]],
-                  "width": 64, "height": 64},
+        layout=TextLayout(texts=("WINNER",), polygons=(((8, 16), (56, 16), (56, 40), (8, 40)),),
+                          width=64, height=64, edit_text="WINNER"),
     )
 
 

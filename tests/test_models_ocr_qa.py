@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from render import render_text, save_png
 
+from harmonybench.layout import TextLayout
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models.compose import ComposedModel
 from harmonybench.models.ocr_lines import OCRLine, box_polygon
@@ -133,7 +134,7 @@ def test_compose_handicaps_reach_the_parts(tmp_path: Path) -> None:
     box = [[40, 40], [470, 40], [470, 200], [40, 200]]
     t2i = Request(sample_id="p", task="anytext-t2i", kind="t2i", prompt='"Sale"',
                   template_id="t", template_hash="0",
-                  metadata={"texts": ["Sale"], "polygons": [box], "width": 512, "height": 512})
+                  layout=TextLayout(texts=("Sale",), polygons=(box,), width=512, height=512))
     (drawn,) = sharp.generate([t2i], GenerationContext(image_dir=tmp_path / "sharp"))
     (blurred,) = coarse.generate([t2i], GenerationContext(image_dir=tmp_path / "coarse"))
     a = Image.open(drawn.images[0]).convert("L")

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from harmonybench.crop import rectified_crop
+from harmonybench.layout import LayoutError, TextLayout
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models import render as render_module
 from harmonybench.models.imageio import RequestError
@@ -34,7 +35,8 @@ def box(cx: float, cy: float, w: float, h: float, degrees: float = 0.0) -> list[
 def t2i(sample_id: str, texts: list[str], polygons: list[Any], **generation: Any) -> Request:
     return Request(sample_id=sample_id, task="anytext-t2i", kind="t2i", prompt="p",
                    template_id="t", template_hash="h", generation=generation,
-                   metadata={"texts": texts, "polygons": polygons, "width": 512, "height": 512})
+                   layout=TextLayout(texts=tuple(texts), polygons=tuple(polygons), width=512,
+                                     height=512))
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +149,8 @@ def test_edit_fills_the_mask_and_keeps_the_rest(ocr: RapidOCRModel, tmp_path: Pa
         sample_id="edit/1", task="anytext-edit", kind="edit", prompt="fill", template_id="t",
         template_hash="h", images=(ImageRef(path=str(tmp_path / "masked.png")),),
         mask=ImageRef(path=str(tmp_path / "mask.png")), generation={"num_images": 2},
-        metadata={"text": "WINNER", "polygon": polygon, "width": 512, "height": 512},
+        layout=TextLayout(texts=("WINNER",), polygons=(polygon,), width=512, height=512,
+                          edit_text="WINNER"),
     )
     output = RenderModel().generate([request], GenerationContext(image_dir=tmp_path / "out"))[0]
     assert len(output.images) == 2
@@ -178,15 +181,14 @@ def test_bad_requests_and_args(tmp_path: Path) -> None:
                   template_hash="h")
     no_texts = Request(sample_id="n", task="t", kind="t2i", prompt="p", template_id="t",
                        template_hash="h")
-    outputs = RenderModel().generate(
-        [vqa, no_texts, t2i("m", ["a", "b"], [box(50, 50, 40, 20)]),
-         t2i("p", ["a"], [[[0, 0], [1, 1]]])],
-        context,
-    )
+    outputs = RenderModel().generate([vqa, no_texts], context)
     assert outputs[0].unsupported
     assert outputs[1].error is not None and "names no texts" in outputs[1].error
-    assert outputs[2].error == "metadata has 2 texts but 1 polygons"
-    assert outputs[3].error is not None and "at least 3" in outputs[3].error
+    # a malformed layout never reaches the adapter: the task cannot build it
+    with pytest.raises(LayoutError, match="1 polygons for 2 texts"):
+        t2i("m", ["a", "b"], [box(50, 50, 40, 20)])
+    with pytest.raises(LayoutError, match="at least 3"):
+        t2i("p", ["a"], [[[0, 0], [1, 1]]])
     with pytest.raises(ModelArgError, match="takes no location"):
         RenderModel("somewhere")
     with pytest.raises(ModelArgError, match="not a colour"):

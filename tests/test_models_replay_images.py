@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from harmonybench.layout import TextLayout
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models.replay_images import ReplayImagesModel
 from harmonybench.registries import MODELS
@@ -22,11 +23,14 @@ def image(path: Path, shade: int, fmt: str | None = None) -> Path:
 
 
 def request(sample_id: str, *, index: int | None = None, num_images: int | None = None,
-            kind: str = "t2i", **metadata: Any) -> Request:
+            kind: str = "t2i", img_name: str | None = None) -> Request:
+    """A request; ``img_name`` goes where the AnyText tasks put it, ``layout.image_name``."""
     generation = {} if num_images is None else {"num_images": num_images}
+    layout = None if img_name is None else TextLayout(texts=(), polygons=(), width=512,
+                                                      height=512, image_name=img_name)
     return Request(sample_id=sample_id, task="anytext-t2i", kind=kind,  # type: ignore[arg-type]
                    prompt="p", template_id="t", template_hash="h", index=index,
-                   generation=generation, metadata=metadata)
+                   generation=generation, layout=layout)
 
 
 def answer(adapter: ReplayImagesModel, req: Request, out: Path) -> Any:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from harmonybench.layout import TextLayout
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models.textharmony import TextHarmonyModel
 from harmonybench.models.textharmony_checkpoint import concatenate_parts, resolve_checkpoint
@@ -255,6 +256,9 @@ def test_adapter_arguments() -> None:
         TextHarmonyModel("/repo", checkpoint="/c.bin", gate="both")
     spec = TextHarmonyModel("/repo", checkpoint="/c.bin", gate="text").spec()
     assert spec["gate"] == "text" and "textharmony/vqa@f98ac34" in spec["templates"]
+
+
+BOX = ((0, 0), (100, 0), (100, 40), (0, 40))
 
 
 def make_request(kind: str, **kwargs: Any) -> Request:
@@ -499,7 +503,8 @@ def test_t2i_and_edit_write_images(fake_repo: Path, tmp_path: Path) -> None:
     context = GenerationContext(image_dir=tmp_path / "images")
     t2i = make_request("t2i", sample_id="gen/1", question='A sign of "OPEN"')
     edit = make_request("edit", sample_id="e1", question="ignored", images=(png_ref(),),
-                        metadata={"text": "WINNER"})
+                        layout=TextLayout(texts=("WINNER",), polygons=(BOX,), width=512,
+                                          height=512, edit_text="WINNER"))
     outputs = adapter.generate([t2i, edit], context)
     assert all(o.ok for o in outputs)
     assert [Path(p).name for p in outputs[1].images] == ["e1_0.png", "e1_1.png"]
@@ -551,8 +556,9 @@ def test_sample_failures_are_recorded(fake_repo: Path, tmp_path: Path) -> None:
 def test_t2i_prompt_uses_the_quoted_caption(tmp_path: Path) -> None:
     """The task's caption with the words in double quotes, as TextHarmony's examples write it."""
     adapter = TextHarmonyModel(str(tmp_path), checkpoint=str(tmp_path / "c.bin"))
-    quoted = make_request("t2i", question="a sign that says open",
-                          metadata={"quoted_caption": 'a sign that says "OPEN"'})
+    quoted = make_request("t2i", question="a sign that says open", layout=TextLayout(
+        texts=("OPEN",), polygons=(BOX,), width=512, height=512,
+        caption="a sign that says open", quoted_caption='a sign that says "OPEN"'))
     assert adapter.prompt_for(quoted) == build_t2i_prompt('a sign that says "OPEN"')
     plain = make_request("t2i", question="a sign")
     assert adapter.prompt_for(plain) == build_t2i_prompt("a sign")
