@@ -6,12 +6,14 @@ tests check the adapters' own rules: settings, batching, seeding, files, safety 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from imagedata import write_anytext, write_textharmony_edit
 from PIL import Image
 from tinysd import build_tiny_inpaint, build_tiny_text2image
 
@@ -19,7 +21,7 @@ from harmonybench.layout import TextLayout
 from harmonybench.model import GenerationContext, ModelArgError
 from harmonybench.models.diffusers_inpaint import DiffusersInpaint
 from harmonybench.models.diffusers_t2i import DiffusersText2Image, component_digest
-from harmonybench.registries import MODELS
+from harmonybench.registries import MODELS, get_task
 from harmonybench.schema import ImageRef, Request
 
 STEPS = "2"
@@ -313,3 +315,30 @@ def test_inpaint_mask_from_polygons_sizes_and_errors(inpaint: DiffusersInpaint,
     assert outputs[1].error is not None and "cannot open image" in outputs[1].error
     assert outputs[2].error is not None and "no mask" in outputs[2].error
     assert outputs[3].unsupported
+
+
+# ------------------------------------------------------------------ requests built by the tasks
+
+
+def test_task_requests_reach_the_pipelines(t2i: DiffusersText2Image, inpaint: DiffusersInpaint,
+                                           counting: CountingPipe, tmp_path: Path) -> None:
+    """The t2i pipeline gets the prompt the task rendered from its layout (the quoted caption);
+    an edit without a mask gets one rasterised from the layout's polygons, whatever the
+    request's metadata says."""
+    stale = {"quoted_caption": "WRONG", "polygons": [[[0, 0], [9, 0], [9, 9]]], "width": 8,
+             "height": 8}
+    task = get_task("anytext-t2i")
+    sample = task.load(write_anytext(tmp_path / "t2i", 1))[0]
+    request = dataclasses.replace(
+        task.request(sample, seed=1, generation={"num_images": 1, "height": 64, "width": 64}),
+        metadata=stale)
+    assert request.layout is not None and request.prompt == request.layout.quoted_caption
+    (output,) = t2i.generate([request], context(tmp_path, "t2i-out"))
+    assert output.ok, output.error
+    assert counting.calls[-1]["prompt"] == ['a poster that says "WINNER" in big letters']
+    edit_task = get_task("anytext-edit", {"masked_dir": str(tmp_path / "built")})
+    edit = edit_task.request(edit_task.load(write_textharmony_edit(tmp_path / "edit", 1))[0])
+    prepared = inpaint.prepare(0, dataclasses.replace(edit, mask=None, metadata=stale))
+    ys, xs = np.nonzero(np.asarray(prepared.inputs["mask_image"]))
+    # box(60, 90, 420, 170) of the 512 x 512 layout canvas, the input's own size
+    assert (xs.min(), xs.max(), ys.min(), ys.max()) == (60, 420, 90, 170)
