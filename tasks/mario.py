@@ -59,7 +59,7 @@ from harmonybench.schema import ImageRef, Output, Record, Request, Sample
 from harmonybench.targets import mario_keywords
 from harmonybench.task import PromptTemplate, frozen
 from harmonybench.tasks.imageout import ImageOutTask
-from harmonybench.tasks.imageout_common import image_files, parse_int
+from harmonybench.tasks.imageout_common import WordReader, image_files, parse_int
 
 MARIO_SUBSETS: tuple[str, ...] = (
     "TMDBEval500", "OpenLibraryEval500", "LAIONEval4000",
@@ -226,6 +226,11 @@ class MarioEval(ImageOutTask):
         prompt = template.render(question=sample.question or "")
         return self.image_request(sample, family, generation, seed, index, template=template,
                                   prompt=prompt)
+
+    def answer_reader(self) -> str | None:
+        """The whole-image reader's identity (``word_identity``), as :meth:`extract` records."""
+        reader = self.reader
+        return reader.word_identity if isinstance(reader, WordReader) else reader.identity
 
     def extract(self, output: Output, sample: Sample | None = None) -> Any:
         """The words the reader finds in each generated image."""
