@@ -20,7 +20,8 @@ from harmonybench.frames import FrameLookup
 from harmonybench.leaderboard import Column, Leaderboard
 from harmonybench.scales import COUNT, Scale
 
-SAMPLE_COUNTS: tuple[str, ...] = ("n", "scored", "failed", "unsupported", "missing")
+SAMPLE_COUNTS: tuple[str, ...] = ("n", "scored", "failed", "unsupported", "score_errors",
+                                  "missing")
 """The sample counts of a task entry, in the order shown."""
 ALWAYS_SHOWN: frozenset[str] = frozenset({"n", "scored"})
 

@@ -83,6 +83,8 @@ class TaskScores:
     missing: int
     protocols: Mapping[str, Mapping[str, float]]
     subset: str = ""
+    score_errors: int = 0
+    """Outputs that could not be extracted or scored (kept; ``rescore`` retries them)."""
     meanings: Mapping[str, MetricTable] = field(default_factory=lambda: MappingProxyType({}))
     """Per protocol, what its metrics mean (see :mod:`harmonybench.meaning`)."""
 
@@ -102,8 +104,9 @@ class TaskScores:
 
     @property
     def not_scored(self) -> int:
-        """Samples without a score: errors, unsupported requests and samples not yet run."""
-        return self.failed + self.unsupported + self.missing
+        """Samples without a score: errors, unsupported requests, scoring errors and samples
+        not yet run."""
+        return self.failed + self.unsupported + self.score_errors + self.missing
 
     def value(self, protocol: str, metric: str) -> float:
         """The stored value, ``NaN`` when absent or when no sample was scored."""
@@ -209,6 +212,7 @@ def _task_scores(path: Path, run: Path, task: str, entry: Any,
         scored=_count(path, task, entry, "scored"), failed=_count(path, task, entry, "failed"),
         unsupported=_count(path, task, entry, "unsupported"),
         missing=_count(path, task, entry, "missing"),
+        score_errors=_count(path, task, entry, "score_errors"),
         protocols=MappingProxyType(protocols), subset=_subset(spec),
         meanings=MappingProxyType(declared),
     )

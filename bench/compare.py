@@ -261,7 +261,8 @@ def compare_runs(
         if defaults[0] != defaults[1]:
             warnings.append(f"{task}: the runs headline different protocols ({defaults[0]} "
                             f"(base) vs {defaults[1]} (candidate))")
-        for key, label in (("failed", "failed"), ("unsupported", "unsupported")):
+        for key, label in (("failed", "failed"), ("unsupported", "unsupported"),
+                           ("score_errors", "unscorable")):
             if b_entry.get(key, 0) != c_entry.get(key, 0):
                 warnings.append(f"{task}: {label} samples {b_entry.get(key, 0)} (base) vs "
                                 f"{c_entry.get(key, 0)} (candidate)")

@@ -55,6 +55,14 @@ class ImageError(HarmonyBenchError, OSError):
         super().__init__(f"cannot open image {where}: {reason}")
 
 
+class OutputError(HarmonyBenchError):
+    """A model output that cannot be used (a generated image that is missing or unreadable).
+
+    Raised by a task's ``extract``; the scoring stage journals it as that sample's failure (the
+    model's, retried by ``--retry-failed``), not as a scoring error.
+    """
+
+
 class RegistryError(HarmonyBenchError):
     """An unknown task, model or protocol name, or a plugin that fails to load."""
 

@@ -5,7 +5,8 @@ request kind), before any weights or data are loaded.
 
 The loop, per task: load the samples, skip those already journaled (by any rank), give this
 rank its strided share of the rest, and for each batch build requests, call the adapter,
-extract and score the answers, and append the records to this rank's journal. A batch that
+extract and score the answers (:func:`harmonybench.scoring.score_records`, the one scoring
+stage), and append the records to this rank's journal. A batch that
 raises is retried sample by sample; CUDA out-of-memory halves the batch size; a sample that
 still fails is journaled with its error (:mod:`harmonybench.batches`). Rank 0 waits for every
 rank, merges the journals and writes ``scores.json``.
@@ -51,9 +52,9 @@ from harmonybench.runfolder import (
     run_id,
     sha256_file,
 )
-from harmonybench.schema import Output, Record, Request, Sample, has_ground_truth
-from harmonybench.scoring import resolve_protocols
-from harmonybench.summary import score_record, summarize_task
+from harmonybench.schema import Output, Record, Request, Sample
+from harmonybench.scoring import resolve_protocols, score_records
+from harmonybench.summary import summarize_task
 from harmonybench.task import Task
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,8 @@ class RunResult:
     failed: int
     reused: bool = False
     """Whether the folder held the finished run already (nothing generated or scored)."""
+    score_errors: int = 0
+    """Outputs that could not be extracted or scored (``rescore`` retries them)."""
 
 
 def sample_seed(seed: int, sample_id: str) -> int:
@@ -180,7 +183,7 @@ def make_record(
     run: str, prepared: PreparedTask, sample: Sample, request: Request, output: Output,
     rank: int,
 ) -> Record:
-    """A journal record for one output, extracted and scored."""
+    """A journal record for one output, before extraction and scoring (:func:`score_records`)."""
     record = Record(
         run_id=run,
         task=prepared.task.name,
@@ -197,14 +200,6 @@ def make_record(
         rank=rank,
         metadata=dict(output.metadata),
     )
-    if output.ok:
-        try:
-            record.answer = prepared.task.extract(output, sample)
-            if has_ground_truth(sample):
-                score_record(record, sample, prepared.protocols)
-        except Exception as exc:  # an extraction or scoring bug is recorded, not fatal
-            record.error = f"scoring failed: {type(exc).__name__}: {exc}"
-            record.scores = {}
     return record
 
 
@@ -264,10 +259,10 @@ def run_task(
                 for s in batch
             ]
             outputs = runner.run(requests)
-            journal.append(
-                make_record(run, prepared, s, r, o, world.rank)
-                for s, r, o in zip(batch, requests, outputs, strict=True)
-            )
+            records = [make_record(run, prepared, s, r, o, world.rank)
+                       for s, r, o in zip(batch, requests, outputs, strict=True)]
+            score_records(task, list(zip(records, batch, strict=True)), prepared.protocols)
+            journal.append(records)
             done += len(batch)
             if progress is not None and bar is not None:
                 rate = done * world.world_size / max(1e-9, time.perf_counter() - started)
@@ -372,6 +367,8 @@ def run(config: RunConfig) -> RunResult:
             _finish_folder(folder, failed)
         failed = int(world.broadcast(failed))
         world.barrier()
-        return RunResult(folder.root, run_name, scores, failed)
+        score_errors = sum(int(t.get("score_errors", 0))
+                           for t in (scores or {}).get("tasks", {}).values())
+        return RunResult(folder.root, run_name, scores, failed, score_errors=score_errors)
     finally:
         world.close()

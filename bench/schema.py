@@ -211,6 +211,9 @@ class Output:
         return self.error is None and not self.unsupported
 
 
+LEGACY_SCORING_FAILED = "scoring failed: "
+"""How journals written before :attr:`Record.score_error` began a scoring error's message."""
+
 Scores = dict[str, dict[str, float]]
 """Per-protocol scores of one sample: ``{protocol: {metric: value}}``."""
 
@@ -238,6 +241,9 @@ class Record:
     unsupported: bool = False
     rank: int = 0
     metadata: dict[str, Any] = field(default_factory=dict)
+    score_error: str | None = None
+    """Why the answer could not be extracted or scored (a bug in a task or protocol, never the
+    model's failure): the output is kept, and ``harmonybench rescore`` scores it again."""
 
     def to_json(self) -> str:
         """One JSON line (no trailing newline)."""
@@ -250,6 +256,10 @@ class Record:
         kwargs = {k: v for k, v in data.items() if k in known}
         extra = {k: v for k, v in data.items() if k not in known}
         record = cls(**kwargs)
+        error = record.error or ""
+        if error.startswith(LEGACY_SCORING_FAILED) and record.score_error is None:
+            # journals before score_error recorded scoring bugs as the model's failure
+            record.score_error, record.error = error, None
         if extra:
             record.metadata = {**record.metadata, **extra}
         return record
@@ -258,6 +268,11 @@ class Record:
     def failed(self) -> bool:
         """Whether the model failed on this sample (an error, or an unsupported request)."""
         return self.error is not None or self.unsupported
+
+    @property
+    def scored(self) -> bool:
+        """Whether the record holds an answer and its scores (no failure, no scoring error)."""
+        return not self.failed and self.score_error is None and self.answer is not None
 
 
 def as_path(value: str | Path) -> Path:

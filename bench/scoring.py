@@ -1,7 +1,15 @@
 """The scoring stage: per-sample scores under named protocols, and their aggregates.
 
-No model is needed: it scores prediction files (``harmonybench score``) and journals
-(``harmonybench rescore``) alike.
+One path produces every score the product prints. :func:`score_records` extracts each
+record's answer and scores a batch of them under every protocol with the protocols' batched
+:meth:`~harmonybench.protocol.BaseProtocol.evaluate_many` (``run`` after each batch, ``rescore``
+over a journal); the dataset numbers are then reduced from those journaled per-sample values
+(:meth:`~harmonybench.protocol.BaseProtocol.reduce`), never evaluated again.
+``harmonybench score`` goes through the same stage for a prediction file.
+
+An exception while extracting or scoring is a scoring error, not the model's failure: the
+record keeps its output, carries :attr:`~harmonybench.schema.Record.score_error`, is counted
+apart from failed samples and is scored again by ``rescore``.
 """
 
 from __future__ import annotations
@@ -11,11 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harmonybench.errors import DataError, ProtocolError
+from harmonybench.errors import DataError, OutputError, ProtocolError
 from harmonybench.meaning import table_to_json
 from harmonybench.protocol import BaseProtocol
 from harmonybench.registries import get_protocol
-from harmonybench.schema import Sample, has_ground_truth
+from harmonybench.schema import Output, Record, Sample, Scores, has_ground_truth
 from harmonybench.task import Task
 
 
@@ -84,17 +92,123 @@ def score_predictions(
                                 "nothing to score; submit the predictions to the "
                                 "benchmark's server instead")
     missing = [s.id for s in samples if s.id not in predictions]
-    texts = [predictions.get(s.id, "") for s in samples]
     missing_set = set(missing)
+    answers = [task.extract(Output(sample_id=s.id, text=predictions.get(s.id, "")), s)
+               for s in samples]
+    scored = score_answers(answers, samples, protocols)
+    if scored.errors:
+        index, message = next(iter(scored.errors.items()))
+        raise DataError(source or task.name, f"scoring failed: {message}",
+                        record=samples[index].id)
     report = ScoreReport(task=task.name, n=len(samples), missing=missing)
     for protocol in protocols:
-        values = protocol.evaluate_many(texts, samples)
         # A missing prediction is evaluated as "" (so sufficient statistics such as the number
         # of ground-truth regions still count) and its score is forced to 0 ("" could match an
         # empty ground truth under substring rules).
-        values = [{**v, protocol.metric: 0.0} if s.id in missing_set else v
-                  for s, v in zip(samples, values, strict=True)]
+        values = [{**v[protocol.name], protocol.metric: 0.0} if s.id in missing_set
+                  else v[protocol.name] for s, v in zip(samples, scored.scores, strict=True)]
         report.per_sample[protocol.name] = [v[protocol.metric] for v in values]
         report.scores[protocol.name] = protocol.reduce(values, samples)
         report.metrics_info[protocol.name] = table_to_json(protocol.declared_metrics())
     return report
+
+
+@dataclass
+class ScoredAnswers:
+    """Per-sample scores of a batch of answers.
+
+    Attributes:
+        scores: ``{protocol: {metric: value}}`` per answer, aligned with the input (empty for
+            an answer that raised).
+        errors: position -> ``"protocol: ExceptionType: message"`` for the answers a protocol
+            could not score.
+    """
+
+    scores: list[Scores]
+    errors: dict[int, str]
+
+
+def score_answers(answers: Sequence[Any], samples: Sequence[Sample],
+                  protocols: Sequence[BaseProtocol[Any]]) -> ScoredAnswers:
+    """Score aligned answers and samples under every protocol, batched.
+
+    Each protocol scores the whole batch with ``evaluate_many``; when that raises, the batch is
+    scored again one answer at a time (``evaluate_many`` of one, the same code) to find the
+    answers at fault, which get an error and no scores; the others keep theirs.
+    """
+    scores: list[Scores] = [{} for _ in answers]
+    errors: dict[int, str] = {}
+    for protocol in protocols:
+        try:
+            batch = protocol.evaluate_many(answers, samples)
+        except Exception:  # a protocol bug on some answer: find which ones
+            batch = []
+            for i, (answer, sample) in enumerate(zip(answers, samples, strict=True)):
+                try:
+                    batch.append(protocol.evaluate_many([answer], [sample])[0])
+                except Exception as exc:
+                    errors.setdefault(i, f"{protocol.name}: {type(exc).__name__}: {exc}")
+                    batch.append({})
+        for i, values in enumerate(batch):
+            if i not in errors:
+                scores[i][protocol.name] = dict(values)
+    for i in errors:
+        scores[i] = {}
+    return ScoredAnswers(scores, errors)
+
+
+def score_records(
+    task: Task,
+    pairs: Sequence[tuple[Record, Sample]],
+    protocols: Sequence[BaseProtocol[Any]],
+    *,
+    reuse_answers: bool = False,
+) -> int:
+    """Extract and score records in place (the stage ``run`` and ``rescore`` share).
+
+    A record the model failed on is left alone, and an output the task finds unusable
+    (:class:`~harmonybench.errors.OutputError`: a generated image missing or unreadable)
+    becomes one. Any other gets its answer (extracted from the
+    output; with ``reuse_answers`` the journaled answer is kept where
+    :meth:`~harmonybench.task.Task.reusable_answer` allows, so an image-out rescore needs no
+    OCR) and its scores under ``protocols``, merged over the scores it had under other
+    protocols; an extraction or scoring exception sets ``score_error`` instead. Samples
+    without ground truth get an answer and no scores.
+
+    Returns:
+        how many answers were extracted (not reused).
+    """
+    extracted = 0
+    todo: list[tuple[Record, Sample]] = []
+    for record, sample in pairs:
+        if record.failed:
+            continue
+        record.score_error = None
+        if not (reuse_answers and record.answer is not None
+                and task.reusable_answer(record.answer)):
+            output = Output(sample_id=record.sample_id, text=record.raw_output,
+                            images=tuple(record.images))
+            extracted += 1
+            try:
+                record.answer = task.extract(output, sample)
+            except OutputError as exc:  # a missing or unreadable image: the model's failure
+                record.answer = None
+                record.error = f"{type(exc).__name__}: {exc}"
+                continue
+            except Exception as exc:  # an extraction bug
+                record.answer = None
+                record.score_error = f"extraction failed: {type(exc).__name__}: {exc}"
+                continue
+        if has_ground_truth(sample):
+            todo.append((record, sample))
+    if todo:
+        scored = score_answers([r.answer for r, _ in todo], [s for _, s in todo], protocols)
+        names = {p.name for p in protocols}
+        for i, (record, _) in enumerate(todo):
+            kept = {k: v for k, v in record.scores.items() if k not in names}
+            if i in scored.errors:
+                record.score_error = f"scoring failed: {scored.errors[i]}"
+                record.scores = kept
+            else:
+                record.scores = {**kept, **scored.scores[i]}
+    return extracted

@@ -1,7 +1,9 @@
 """From journaled records to ``scores.json`` and the printed score table.
 
 A failed sample (an error, or a request kind the model cannot serve) is never scored as wrong:
-protocol values are computed over the scored samples, and the failures are counted beside them.
+protocol values are reduced over the scored samples, and the failures are counted beside them;
+so are scoring errors (:attr:`~harmonybench.schema.Record.score_error`), apart from failures.
+The values reduced are the journaled per-sample ones (:mod:`harmonybench.scoring`).
 """
 
 from __future__ import annotations
@@ -18,20 +20,13 @@ from harmonybench.meaning import MetricMeanings, table_to_json
 from harmonybench.protocol import BaseProtocol
 from harmonybench.scales import scale_for
 from harmonybench.schema import Record, Sample, has_ground_truth
+from harmonybench.scoring import score_records
 from harmonybench.task import Task
 
 log = logging.getLogger(__name__)
 
 NOTHING_SCORED = "nothing scored"
 """What a table shows (beside a dash) for a task with no scored sample."""
-
-
-def score_record(record: Record, sample: Sample, protocols: Sequence[BaseProtocol[Any]]) -> None:
-    """Fill ``record.scores`` with every protocol's per-sample score (failed records get none)."""
-    if record.failed or record.answer is None:
-        record.scores = {}
-        return
-    record.scores = {p.name: p.evaluate(record.answer, sample) for p in protocols}
 
 
 def summarize_task(
@@ -46,11 +41,17 @@ def summarize_task(
     ``default_protocol`` is the run's headline protocol (the task's default, or the variant
     matching the model's coordinate frame).
 
+    Each protocol's numbers are reduced from the records' journaled per-sample values. A
+    record that has none under some protocol (a journal written before that protocol was
+    chosen) is scored first, by the same stage as ``run`` (:func:`score_records`).
+
     Returns:
-        ``n`` (samples), ``scored``, ``failed``, ``unsupported``, ``missing`` (no record yet),
-        ``errors`` (the first few messages), ``protocols`` ``{name: {metric: value}}`` over
-        the scored samples, and ``metrics_info`` ``{name: {metric: declaration}}``: what each
-        protocol's and dataset-level score's numbers mean (:mod:`harmonybench.meaning`).
+        ``n`` (samples), ``scored``, ``failed``, ``unsupported``, ``score_errors`` (outputs
+        that could not be extracted or scored: ``rescore`` retries them), ``missing`` (no
+        record yet), ``errors`` (the first few messages), ``protocols``
+        ``{name: {metric: value}}`` over the scored samples, and ``metrics_info``
+        ``{name: {metric: declaration}}``: what each protocol's and dataset-level score's
+        numbers mean (:mod:`harmonybench.meaning`).
     """
     by_id: Mapping[str, Record] = {r.sample_id: r for r in records}
     known = {s.id for s in samples}
@@ -60,8 +61,14 @@ def summarize_task(
                     task.name, len(unknown), unknown[0])
     scored_samples: list[Sample] = []
     scored_records: list[Record] = []
+    names = [p.name for p in protocols]
+    unscored = [(r, s) for s in samples if has_ground_truth(s)
+                for r in [by_id.get(s.id)] if r is not None and r.scored
+                and any(name not in r.scores for name in names)]
+    if unscored:
+        score_records(task, unscored, protocols, reuse_answers=True)
     answers: list[Any] = []
-    failed = unsupported = missing = 0
+    failed = unsupported = missing = score_errors = 0
     errors: list[str] = []
     for sample in samples:
         record = by_id.get(sample.id)
@@ -69,10 +76,14 @@ def summarize_task(
             missing += 1
         elif record.unsupported:
             unsupported += 1
-        elif record.failed or record.answer is None:
+        elif record.failed or (record.answer is None and record.score_error is None):
             failed += 1
             if len(errors) < 5:
-                errors.append(f"{sample.id}: {record.error}")
+                errors.append(f"{sample.id}: {record.error or 'no answer'}")
+        elif record.score_error is not None:
+            score_errors += 1
+            if len(errors) < 5:
+                errors.append(f"{sample.id}: {record.score_error}")
         else:
             scored_samples.append(sample)
             scored_records.append(record)
@@ -85,6 +96,7 @@ def summarize_task(
         "scored": len(scored_samples),
         "failed": failed,
         "unsupported": unsupported,
+        "score_errors": score_errors,
         "missing": missing,
         "errors": errors,
         "protocols": {},
@@ -97,11 +109,11 @@ def summarize_task(
     if samples and not scored_samples:
         # the protocol values below are reductions over no sample: never a score
         entry["note"] = (f"{NOTHING_SCORED}: {failed} failed, {unsupported} unsupported, "
-                         f"{missing} not run")
+                         f"{score_errors} scoring errors, {missing} not run")
     readers = sorted({str(a["reader"]) for a in answers if isinstance(a, Mapping)
                       and a.get("reader")})
     for protocol in protocols:
-        values = protocol.evaluate_many(answers, scored_samples) if scored_samples else []
+        values = [r.scores[protocol.name] for r in scored_records]
         entry["protocols"][protocol.name] = protocol.reduce(values, scored_samples)
         if readers:
             # an OCR-based score is only meaningful with the reader that produced it
@@ -144,10 +156,12 @@ def scores_table(scores: Mapping[str, Any], title: str) -> Table:
     meanings = MetricMeanings()
     table = Table(title=title)
     tasks = scores.get("tasks", {})
-    # "failed" and "unsupported" are columns only when some task has such samples
-    shown_counts = ["scored"] + [key for key in ("failed", "unsupported")
+    # "failed", "unsupported" and "score_errors" are columns only when some task has such
+    # samples
+    shown_counts = ["scored"] + [key for key in ("failed", "unsupported", "score_errors")
                                  if any(entry.get(key) for entry in tasks.values())]
-    for column in ("task", "protocol", "metric", "value", "unit", *shown_counts):
+    for column in ("task", "protocol", "metric", "value", "unit",
+                   *(key.replace("_", " ") for key in shown_counts)):
         table.add_column(column, justify="right" if column not in {"task", "protocol",
                                                                    "metric"} else "left")
     hidden = 0

@@ -156,6 +156,22 @@ class Task(ABC):
         """
         return {}
 
+    def answer_reader(self) -> str | None:
+        """The identity of the reader :meth:`extract` reads outputs with (image-out tasks: the
+        OCR engine, version and models), recorded as the answer's ``reader``; ``None`` for
+        tasks that extract text answers."""
+        return None
+
+    def reusable_answer(self, answer: Any) -> bool:
+        """Whether ``rescore`` may keep a journaled answer instead of extracting it again.
+
+        Only readings of the reader :meth:`answer_reader` names (no OCR again); text answers
+        are cheap to extract, and a fixed extraction rule must reach old runs.
+        """
+        reader = self.answer_reader()
+        return reader is not None and isinstance(answer, Mapping) \
+            and answer.get("reader") == reader
+
     def extract(self, output: Output, sample: Sample | None = None) -> Any:
         """The answer a protocol scores: the output text as the model wrote it.
 

@@ -209,6 +209,11 @@ class ImageOutTask(DatasetScores, Task):
 
     # -- extraction ------------------------------------------------------------------------
 
+    def answer_reader(self) -> str | None:
+        """The line reader's :attr:`~harmonybench.reader.TextReader.identity`, as
+        :meth:`read_line_images` records it."""
+        return self._reader.identity
+
     def read_line_images(self, output: Output, sample: Sample) -> dict[str, Any]:
         """Line readings of every output image (see the module docstring).
 

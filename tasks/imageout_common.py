@@ -11,7 +11,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from harmonybench.errors import HarmonyBenchError
+from harmonybench.errors import HarmonyBenchError, OutputError
 from harmonybench.meaning import COUNT, MetricInfo, MetricTable, declare
 from harmonybench.schema import Output, Sample
 
@@ -40,7 +40,7 @@ FID_MODES: tuple[str, ...] = ("auto", "on", "off")
 CROP_MODES: tuple[str, ...] = ("auto", "anytext", "bare")
 
 
-class ImageOutputError(HarmonyBenchError):
+class ImageOutputError(OutputError):
     """A generated image that is missing or cannot be read (that sample's failure)."""
 
 

@@ -64,7 +64,7 @@ from harmonybench.schema import ImageRef, Output, Record, Sample
 from harmonybench.targets import mario_keywords
 from harmonybench.task import PromptTemplate, frozen
 from harmonybench.tasks.imageout import ImageOutTask
-from harmonybench.tasks.imageout_common import image_files, parse_int
+from harmonybench.tasks.imageout_common import WordReader, image_files, parse_int
 
 MARIO_SUBSETS: tuple[str, ...] = (
     "TMDBEval500", "OpenLibraryEval500", "LAIONEval4000",
@@ -216,6 +216,11 @@ class MarioEval(ImageOutTask):
                     metadata=metadata, layout=layout,
                 ))
         return samples
+
+    def answer_reader(self) -> str | None:
+        """The whole-image reader's identity (``word_identity``), as :meth:`extract` records."""
+        reader = self.reader
+        return reader.word_identity if isinstance(reader, WordReader) else reader.identity
 
     def extract(self, output: Output, sample: Sample | None = None) -> Any:
         """The words the reader finds in each generated image."""

@@ -158,7 +158,7 @@ def test_failed_samples_are_counted_with_their_errors_and_files(
     assert "nothing scored" not in result.stdout
     strict = hb(*run_args(textvqa, out, "--model", "ocr-qa", "--strict"))
     assert strict.exit_code == 1
-    assert "1 samples failed (--strict)" in strict.stderr
+    assert "1 samples failed and 0 could not be scored (--strict)" in strict.stderr
 
 
 def test_nothing_scored_prints_a_dash_never_zero(tmp_path: Path, textvqa: Path) -> None:

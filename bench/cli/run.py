@@ -79,7 +79,8 @@ def run_command(
         "results/runs"),
     fresh: Annotated[bool, typer.Option(
         help="Start over: the existing run folder is moved aside, not deleted.")] = False,
-    strict: Annotated[bool, typer.Option(help="Exit 1 when any sample failed.")] = False,
+    strict: Annotated[bool, typer.Option(
+        help="Exit 1 when any sample failed or could not be scored.")] = False,
     retry_failed: Annotated[bool, typer.Option(
         help="On resume, run the samples that failed before again.")] = False,
     progress: Annotated[bool | None, typer.Option(
@@ -121,27 +122,34 @@ def run_command(
         stdout_console().print(scores_table(result.scores, title=f"run {result.run_id}"))
         typer.echo(f"run folder: {result.folder}")
         report_failures(result.scores, result.folder)
-    if strict and result.failed:
-        fail(f"{result.failed} samples failed (--strict); see {result.folder}/scores.json",
-             code=1)
+    if strict and (result.failed or result.score_errors):
+        fail(f"{result.failed} samples failed and {result.score_errors} could not be scored "
+             f"(--strict); see {result.folder}/scores.json", code=1)
 
 
 def report_failures(scores: Mapping[str, Any], folder: Path, shown: int = 5) -> None:
-    """On stderr: how many samples of each task failed, then the first ``shown`` errors.
+    """On stderr: how many samples of each task failed or could not be scored, then the first
+    ``shown`` errors.
 
     Each error line names the task and the sample, and the error names the file where one is
-    involved (a missing or corrupt image names its image). Nothing is printed when no sample
-    failed.
+    involved (a missing or corrupt image names its image). Model failures are retried by
+    ``--retry-failed``; scoring errors (an extraction or protocol bug, the output kept) by
+    ``harmonybench rescore``. Nothing is printed when every sample was scored.
     """
     tasks = scores.get("tasks", {})
     parts: dict[str, str] = {}
-    total = 0
+    total = failures = 0
     for task, entry in tasks.items():
         failed, unsupported = int(entry.get("failed", 0)), int(entry.get("unsupported", 0))
-        if failed or unsupported:
-            total += failed + unsupported
-            parts[task] = f"{task}: {failed} of {entry.get('n', '?')} failed" + (
-                f", {unsupported} unsupported" if unsupported else "")
+        score_errors = int(entry.get("score_errors", 0))
+        if failed or unsupported or score_errors:
+            total += failed + unsupported + score_errors
+            failures += failed
+            said = [f"{failed} failed"] if failed or not score_errors else []
+            said += [f"{unsupported} unsupported"] if unsupported else []
+            said += [f"{score_errors} could not be scored"] if score_errors else []
+            said[0] = said[0].replace(" ", f" of {entry.get('n', '?')} ", 1)
+            parts[task] = f"{task}: {', '.join(said)}"
     if not total:
         return
     warn(f"{total} sample{'s' if total != 1 else ''} not scored ({'; '.join(parts.values())})")
@@ -149,8 +157,14 @@ def report_failures(scores: Mapping[str, Any], folder: Path, shown: int = 5) -> 
     for line in errors[:shown]:
         typer.echo(f"  {line}", err=True)
     more = total - min(len(errors), shown)
+    how = []
+    if failures:
+        how.append("--retry-failed runs failed samples again")
+    if any(int(entry.get("score_errors", 0)) for entry in tasks.values()):
+        how.append("`harmonybench rescore` scores the kept outputs again once the task or "
+                   "protocol is fixed")
     typer.echo(f"  {f'... and {more} more; ' if more > 0 else ''}every error is journaled "
-               f"under {folder} (--retry-failed runs those samples again)", err=True)
+               f"under {folder}" + (f" ({'; '.join(how)})" if how else ""), err=True)
 
 
 def rescore_command(
