@@ -37,7 +37,7 @@ _LLAVA_OCR_PROMPT = re.compile(r"Question: (.*?) Short answer:", re.DOTALL)
 
 def looks_llava(record: Any) -> bool:
     """Whether ``record`` is a LLaVA answer line (``prompt`` + ``text``, no other text key)."""
-    return (isinstance(record, Mapping) and LLAVA_KEYS <= set(record)
+    return (isinstance(record, Mapping) and set(record) >= LLAVA_KEYS
             and ("answer_id" in record or "model_id" in record))
 
 

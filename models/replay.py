@@ -41,10 +41,10 @@ The format is told from the file's content, never its name:
   Yuliang-Liu/MultimodalOCR e22b12b169ad), one file or a model's folder of them: matched by
   **id**, ``<dataset>/<position>``, the ``mmocr-2023`` task's sample ids.
 
-``--model-arg match=id|position|question`` overrides the decision. Whenever the file has the question
-text (``question`` in a record, ``doc`` or column), it is compared with the request's question
-(case and runs of white space ignored); a difference makes that sample fail, since the file
-and the annotations disagree about which question this is. A sample with no prediction in the
+``--model-arg match=id|position|question`` overrides the decision. Whenever the file has the
+question text (``question`` in a record, ``doc`` or column), it is compared with the request's
+question (case and runs of white space ignored); a difference makes that sample fail, since the
+file and the annotations disagree about which question this is. A sample with no prediction in the
 file fails with ``no prediction for ...`` (counted as failed, never scored as wrong). A
 malformed file raises one :class:`~harmonybench.errors.DataError` naming the file, the record
 and the field, when the adapter is built. ``spec()`` carries the file's sha256, so a changed

@@ -31,6 +31,7 @@ from harmonybench.task import PromptTemplate, Task, frozen
 from harmonybench.tasks.common import Draft, build_samples
 from harmonybench.tasks.records import image_file, image_root, read_document
 
+
 class MMOCR2023(Task):
     """The 2023 study's answer files, scored by its ``eval.py`` (default protocol
     ``mmocr-2023``; ``mmocr-2023-space`` is MiniGPT4's ``result1.json`` variant).
