@@ -63,6 +63,9 @@ class Published:
     notes: str
     file: str
     line: int
+    decimals: int | None = None
+    """Digits after the point in the CSV's ``value`` (the published precision); ``None``:
+    written with an exponent."""
 
     @property
     def key(self) -> tuple[str, str, str, str, str, str]:
@@ -98,6 +101,21 @@ def _check_value(path: Path, record: str, row: dict[str, str],
         raise DataError(path, f"{text!r}: a {row['metric']} value cannot be negative",
                         record=record, field="value")
     return value
+
+
+def _decimals(text: str) -> int | None:
+    """How many digits follow the point in a plain decimal number (``"0.613"`` -> 3)."""
+    if "e" in text.lower():
+        return None
+    return len(text.partition(".")[2])
+
+
+def agrees(measured: float, row: Published) -> bool:
+    """Whether ``measured`` (stored units) rounds to the published value at its precision
+    (61.254% agrees with a published 0.613; without a known precision: exactly equal)."""
+    if row.decimals is None:
+        return measured == row.value
+    return round(measured, row.decimals) == round(row.value, row.decimals)
 
 
 def load_paper_csv(path: str | Path, meanings: MetricMeanings | None = None) -> list[Published]:
@@ -142,7 +160,7 @@ def load_paper_csv(path: str | Path, meanings: MetricMeanings | None = None) -> 
         value = _check_value(file, record, row, lookup)
         item = Published(row["paper"], row["model"], row["task"], row["subset"],
                          row["protocol"], row["metric"], value, row["source"], row["notes"],
-                         str(file), number)
+                         str(file), number, _decimals(row["value"]))
         if item.key in seen:
             raise DataError(file, f"repeats line {seen[item.key]} (same paper, model, task, "
                             "subset, protocol and metric)", record=record)
@@ -199,6 +217,8 @@ class PaperRow:
     delta: float
     source: str
     notes: str
+    agrees: bool = False
+    """Measured rounds to published at the published precision (:func:`agrees`)."""
 
 
 @dataclass(frozen=True)
@@ -278,7 +298,7 @@ def compare_with_paper(models: Sequence[ModelScores],
             result.rows.append(PaperRow(
                 model.name, row.model, row.paper, row.task, row.subset, row.protocol,
                 row.metric, scale.label, measured, value, measured - value, row.source,
-                row.notes))
+                row.notes, agrees(float(stored), row)))
     return result
 
 
@@ -290,13 +310,14 @@ def to_markdown(comparison: PaperComparison) -> str:
     rows = [[r.model, r.published_model, r.paper, r.task + (f"/{r.subset}" if r.subset else ""),
              f"{r.protocol} · {r.metric} ({r.scale})", show_value(r.measured, r.scale),
              show_value(r.published, r.scale), show_value(r.delta, r.scale, sign=True),
-             r.source] for r in comparison.rows]
+             "yes" if r.agrees else "no", r.source] for r in comparison.rows]
     out = ["## Published numbers beside measured ones", "",
            "Compared only where task, subset, protocol and metric match; "
-           "delta = measured - published.", "",
+           "delta = measured - published; agrees: measured rounds to the published value at "
+           "its printed precision.", "",
            markdown_table(["model", "published as", "paper", "task", "protocol · metric",
-                           "measured", "published", "delta", "source"], rows,
-                          [False] * 5 + [True] * 3 + [False]), ""]
+                           "measured", "published", "delta", "agrees", "source"], rows,
+                          [False] * 5 + [True] * 3 + [False] * 2), ""]
     if comparison.not_compared:
         skipped = [[n.model, n.paper, n.task + (f"/{n.subset}" if n.subset else ""),
                     f"{n.protocol} · {n.metric}", n.reason] for n in comparison.not_compared]

@@ -9,7 +9,18 @@ Accepted layouts (``harmonybench score --predictions FILE``):
   ``answer``; Monkey's and TextHarmony's result files carry the prediction there alone.
 - for tasks whose samples are identified by position (OCRBench), the official style as well:
   the annotation list itself with a ``predict`` field on each record, matched by position (its
-  own ``id`` field is not unique, so it is not used).
+  own ``id`` field is not unique, so it is not used). A record without ``predict`` is a
+  missing prediction (it scores 0 and is counted in ``missing``); the official
+  ``OCRBench/example.py`` likewise gives it no point.
+- LLaVA's answer lines (``{"question_id", "prompt", "text", "answer_id", ...}``), joined to the
+  annotations by image id and the question read from the prompt, as LLaVA's
+  ``eval_textvqa.py`` does (:mod:`harmonybench.answer_files`).
+- the 2023 MultimodalOCR answer files (``answer`` next to ``gt_answers``), one file per dataset
+  or a model's folder of them, as ``<dataset>/<position>`` ids (:mod:`harmonybench.answer_files`).
+
+Files that carry their own ground truth (the last layout, OCRBench's official ``predict``
+style) are also their own predictions: :func:`predictions_in_data` reads them when
+``harmonybench score`` is given no ``--predictions``.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harmonybench.answer_files import join_llava, looks_llava, looks_mmocr, mmocr_answer_files
 from harmonybench.errors import DataError
 from harmonybench.schema import Sample
 
@@ -34,7 +46,8 @@ class Predictions:
     path: Path
     texts: Mapping[str, str]
     style: str
-    """``records`` (id + text keys) or ``positional`` (OCRBench official style)."""
+    """``records`` (id + text keys), ``positional`` (OCRBench official style), ``llava``
+    (LLaVA answer lines) or ``mmocr-2023`` (the 2023 MultimodalOCR answer files)."""
 
 
 def iter_json_records(path: Path) -> Iterator[tuple[str, Any]]:
@@ -119,11 +132,12 @@ def first_key(record: Mapping[str, Any], keys: Sequence[str]) -> str | None:
 def looks_positional(records: Sequence[tuple[str, Any]]) -> bool:
     """Whether ``records`` are the official "annotation list plus ``predict``" layout.
 
-    Told from the first record: an object with ``predict`` and ``answers`` or ``question``.
+    Told from the records: the first is an object with ``answers`` or ``question``, and some
+    record has ``predict`` (records without one are missing predictions).
     """
     first = records[0][1]
-    return isinstance(first, dict) and "predict" in first and (
-        "answers" in first or "question" in first
+    return isinstance(first, dict) and ("answers" in first or "question" in first) and any(
+        isinstance(r, dict) and "predict" in r for _, r in records
     )
 
 
@@ -142,7 +156,7 @@ def _read_positional(
             raise DataError(path, f"expected a JSON object, got {type(record).__name__}",
                             record=locator)
         if "predict" not in record:
-            raise DataError(path, "no prediction", record=locator, field="predict")
+            continue  # missing: scored 0 and counted, as the official script gives no point
         question = record.get("question")
         if question is not None and sample.question is not None and question != sample.question:
             raise DataError(
@@ -172,14 +186,74 @@ def read_predictions(
             id that is not in the annotations.
     """
     file = Path(path).expanduser()
+    if file.is_dir():
+        return Predictions(file, _checked(file, mmocr_texts(file), samples), "mmocr-2023")
     records = list(iter_json_records(file))
     if not records:
         raise DataError(file, "has no records")
     if positional and looks_positional(records):
         return Predictions(file, _read_positional(file, records, samples), "positional")
+    if looks_llava(records[0][1]):
+        return Predictions(file, join_llava(file, records, samples), "llava")
+    if looks_mmocr(records[0][1]):
+        return Predictions(file, _checked(file, mmocr_texts(file), samples), "mmocr-2023")
 
     parsed = id_records(file, records, known={s.id for s in samples})
     return Predictions(file, {r.sample_id: r.text for r in parsed}, "records")
+
+
+def predictions_in_data(
+    path: str | Path, samples: Sequence[Sample], *, positional: bool = False
+) -> Predictions:
+    """The predictions an annotation file carries itself (no ``--predictions`` given).
+
+    Two layouts do: OCRBench's official style (``predict`` on the annotation records, for a
+    ``positional`` task) and the 2023 MultimodalOCR answer files (a file or a folder).
+
+    Raises:
+        DataError: the file carries no predictions (naming it), or a bad record.
+    """
+    file = Path(path).expanduser()
+    if not file.is_dir():
+        records = list(iter_json_records(file))
+        carries = bool(records) and (
+            (positional and looks_positional(records)) or looks_mmocr(records[0][1])
+        )
+        if not carries:
+            raise DataError(file, "carries no predictions (no 'predict' field on its records, "
+                            "not a 2023 MultimodalOCR answer file): give --predictions FILE")
+    return read_predictions(file, samples, positional=positional)
+
+
+def mmocr_texts(path: Path) -> dict[str, tuple[str, str]]:
+    """``{"<dataset>/<position>": (locator, answer)}`` of a 2023 answer file or folder.
+
+    Raises:
+        DataError: a file not named after a dataset, not a JSON list, or a record without a
+            text ``answer``.
+    """
+    out: dict[str, tuple[str, str]] = {}
+    for file in mmocr_answer_files(path):
+        for position, (locator, record) in enumerate(iter_json_records(file)):
+            where = f"{file.name} {locator}" if path.is_dir() else locator
+            if not isinstance(record, dict):
+                raise DataError(file, f"expected a JSON object, got {type(record).__name__}",
+                                record=locator)
+            if "answer" not in record:
+                raise DataError(file, "no prediction", record=locator, field="answer")
+            text = prediction_text(record["answer"], file, locator, "answer")
+            out[f"{file.stem}/{position}"] = (where, text)
+    return out
+
+
+def _checked(path: Path, texts: Mapping[str, tuple[str, str]],
+             samples: Sequence[Sample]) -> dict[str, str]:
+    known = {s.id for s in samples}
+    for ident, (locator, _) in texts.items():
+        if ident not in known:
+            raise DataError(path, f"id {ident!r} is not in the annotations (is it the same "
+                            "dataset file?)", record=locator)
+    return {ident: text for ident, (_, text) in texts.items()}
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,17 @@ CATEGORIES: tuple[tuple[str, int], ...] = (
 )
 """The ten ``type`` values of ``OCRBench.json``, in the scripts' print order, with their sizes."""
 
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Text Recognition", tuple(name for name, _ in CATEGORIES[:6])),
+    ("Scene Text-centric VQA", ("Scene Text-centric VQA",)),
+    ("Doc-oriented VQA", ("Doc-oriented VQA",)),
+    ("Key Information Extraction", ("Key Information Extraction",)),
+    ("Handwritten Mathematical Expression Recognition",
+     ("Handwritten Mathematical Expression Recognition",)),
+)
+"""The five subtotals the official scripts print (``Text Recognition(Total 300)``, then 200,
+200, 200 and 100), as the names they print and the categories each sums."""
+
 _FULLWIDTH_FIRST, _FULLWIDTH_LAST, _FULLWIDTH_SHIFT = 0xFF01, 0xFF5E, 0xFEE0
 _FOLD_TABLE: Mapping[int, int] = MappingProxyType(
     {code: code - _FULLWIDTH_SHIFT for code in range(_FULLWIDTH_FIRST, _FULLWIDTH_LAST + 1)}
@@ -97,9 +108,11 @@ class OCRBenchV1(Protocol):
       with no ``predict`` key at all; harmonybench records those as failed samples upstream.
 
     :meth:`aggregate` returns ``accuracy`` (correct / n), ``score`` (the count of correct
-    answers, out of 1000 on the full benchmark) and ``categories``: for each
-    ``sample.metadata["type"]``, ``{"correct": c, "total": t}``. The ten known types come first,
-    in the scripts' order, and any other type follows, sorted.
+    answers, out of 1000 on the full benchmark), ``categories``: for each
+    ``sample.metadata["type"]``, ``{"correct": c, "total": t}`` (the ten known types first, in
+    the scripts' order, any other type after, sorted), and ``groups``: the five subtotals the
+    scripts print after the categories (:data:`GROUPS`; Text Recognition sums the six
+    recognition types, /300 on the full benchmark), each with a category present.
     """
 
     name: ClassVar[str] = "ocrbench"
@@ -153,12 +166,19 @@ class OCRBenchV1(Protocol):
         known = [name for name, _ in CATEGORIES if name in totals]
         order = known + sorted(set(totals) - set(known))
         correct = sum(c for c, _ in totals.values())
+        groups = {}
+        for group, members in GROUPS:
+            present = [totals[m] for m in members if m in totals]
+            if present:
+                groups[group] = {"correct": sum(c for c, _ in present),
+                                 "total": sum(t for _, t in present)}
         return {
             self.metric: correct / len(samples) if samples else 0.0,
             "score": correct,
             "categories": {
                 name: {"correct": totals[name][0], "total": totals[name][1]} for name in order
             },
+            "groups": groups,
         }
 
 

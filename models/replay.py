@@ -32,10 +32,19 @@ The format is told from the file's content, never its name:
   start, text) are taken to be the dataset's **question ids**. Excel cells and TSV fields are
   read as text, an empty prediction cell as the empty answer.
 
-``--model-arg match=id|position`` overrides the decision. Whenever the file has the question
-text (``question`` in a record, ``doc`` or column), it is compared with the request's question
-(case and runs of white space ignored); a difference makes that sample fail, since the file
-and the annotations disagree about which question this is. A sample with no prediction in the
+- **LLaVA** answer lines (``llava/eval/model_vqa_loader.py``, haotian-liu/LLaVA 32cebc380944:
+  ``question_id`` (for TextVQA the image id), ``prompt``, ``text``, ``answer_id``...): matched
+  by **question**, i.e. the image id and the lowercased question read from the prompt, against
+  the request's ``metadata["image_id"]`` and question, as ``llava/eval/eval_textvqa.py`` joins
+  them (:mod:`harmonybench.answer_files`).
+- **MultimodalOCR 2023** answer files (``answer_save/<model>/<dataset>.json`` of
+  Yuliang-Liu/MultimodalOCR e22b12b169ad), one file or a model's folder of them: matched by
+  **id**, ``<dataset>/<position>``, the ``mmocr-2023`` task's sample ids.
+
+``--model-arg match=id|position|question`` overrides the decision. Whenever the file has the
+question text (``question`` in a record, ``doc`` or column), it is compared with the request's
+question (case and runs of white space ignored); a difference makes that sample fail, since the
+file and the annotations disagree about which question this is. A sample with no prediction in the
 file fails with ``no prediction for ...`` (counted as failed, never scored as wrong). A
 malformed file raises one :class:`~harmonybench.errors.DataError` naming the file, the record
 and the field, when the adapter is built. ``spec()`` carries the file's sha256, so a changed
@@ -52,6 +61,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from harmonybench.answer_files import llava_join_key
 from harmonybench.model import GenerationContext, ModelAdapter, ModelArgError, unsupported_outputs
 from harmonybench.models.replay_files import (
     RESPONSE_FIELDS,
@@ -97,16 +107,16 @@ class ReplayModel(ModelAdapter):
         if not location:
             raise ModelArgError("replay needs a prediction file: --model replay:FILE")
         match = args.get("match", "auto").strip().lower()
-        if match not in ("auto", "id", "position"):
-            raise ModelArgError(f"--model-arg match={match!r}: expected auto, id or position")
+        if match not in ("auto", "id", "position", "question"):
+            raise ModelArgError(f"--model-arg match={match!r}: expected auto, id, position or "
+                                "question")
         response = args.get("response", "filtered_resps").strip()
         if response not in RESPONSE_FIELDS:
             raise ModelArgError(f"--model-arg response={response!r}: expected "
                                 f"{' or '.join(RESPONSE_FIELDS)}")
         self.file = read_replay_file(location, response)
-        self.match: Match = self.file.default_match if match == "auto" else (
-            "id" if match == "id" else "position"
-        )
+        chosen: dict[str, Match] = {"id": "id", "position": "position", "question": "question"}
+        self.match: Match = self.file.default_match if match == "auto" else chosen[match]
         self.match_reason = self.file.reason if match == "auto" else f"--model-arg match={match}"
         self.predictions = self.file.index(self.match)
         self.sha256 = sha256_file(self.file.path)
@@ -123,9 +133,14 @@ class ReplayModel(ModelAdapter):
         }
 
     def lookup(self, request: Request) -> Entry | None:
-        """The file's entry for ``request`` (by sample id or by position), if any."""
+        """The file's entry for ``request`` (by sample id, position or question), if any."""
         if self.match == "id":
             return self.predictions.get(request.sample_id)
+        if self.match == "question":
+            image_id = request.metadata.get("image_id")
+            if image_id is None or request.question is None:
+                return None
+            return self.predictions.get(llava_join_key(str(image_id), request.question))
         if request.index is None:
             return None
         return self.predictions.get(str(request.index))
@@ -134,11 +149,13 @@ class ReplayModel(ModelAdapter):
         """The replayed output for one request."""
         entry = self.lookup(request)
         if entry is None:
-            how = (
-                f"by id {request.sample_id!r}; --model-arg match=position matches by position"
-                if self.match == "id"
-                else f"by position {request.index}; --model-arg match=id matches by id"
-            )
+            how = {
+                "id": f"by id {request.sample_id!r}; --model-arg match=position matches by "
+                      "position",
+                "position": f"by position {request.index}; --model-arg match=id matches by id",
+                "question": f"by image id {request.metadata.get('image_id')!r} and question "
+                            f"{request.question!r}",
+            }[self.match]
             return Output(sample_id=request.sample_id,
                           error=f"no prediction for sample {request.sample_id!r} in "
                                 f"{self.file.path.name} (matched {how})")

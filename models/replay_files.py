@@ -1,9 +1,7 @@
-"""The prediction files ``replay:FILE`` reads (harmonybench/generic JSON, lmms-eval
-``--log_samples``, VLMEvalKit tables), told apart by content and read into one
-:class:`ReplayFile`; the formats and matching rules are described in
-:mod:`harmonybench.models.replay`.
+"""The prediction files ``replay:FILE`` reads (harmonybench/generic JSON, lmms-eval, VLMEvalKit,
+LLaVA, the 2023 MultimodalOCR answers), told apart by content and read into one
+:class:`ReplayFile`; formats and matching rules are in :mod:`harmonybench.models.replay`.
 """
-
 
 from __future__ import annotations
 
@@ -15,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from harmonybench.answer_files import llava_lines, looks_llava, looks_mmocr
 from harmonybench.errors import DataError, HarmonyBenchError
 from harmonybench.predictions import (
     ID_KEYS,
@@ -22,12 +21,14 @@ from harmonybench.predictions import (
     id_records,
     iter_json_records,
     looks_positional,
+    mmocr_texts,
     normalise_id,
     prediction_text,
 )
 
-Match = Literal["id", "position"]
-Format = Literal["records", "positional", "lmms-eval", "vlmevalkit-xlsx", "vlmevalkit-tsv"]
+Match = Literal["id", "position", "question"]
+Format = Literal["records", "positional", "lmms-eval", "vlmevalkit-xlsx", "vlmevalkit-tsv",
+                 "llava", "mmocr-2023"]
 
 QUESTION_ID_KEYS: tuple[str, ...] = ("question_id", "questionId")
 """Where an lmms-eval ``doc`` (or its ``submission`` metric) keeps the dataset's question id."""
@@ -48,6 +49,8 @@ class Entry:
         question: the question text the file gives for it, if any.
         ident_field: the field ``ident`` came from (for messages).
         position_field: the field ``position`` came from (``None``: the record's place).
+        join_key: LLaVA's ``(image id, lowercased question)`` key
+            (:func:`harmonybench.answer_files.llava_join_key`), if the file has one.
     """
 
     text: str
@@ -57,6 +60,7 @@ class Entry:
     question: str | None = None
     ident_field: str | None = None
     position_field: str | None = None
+    join_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,11 +81,13 @@ class ReplayFile:
             DataError: an entry has nothing to match by, or two entries name the same key.
         """
         keyed: dict[str, Entry] = {}
-        what = "question id" if match == "id" else "position"
+        what = {"id": "question id", "question": "image id and question"}.get(match, match)
         for entry in self.entries:
             field = entry.ident_field if match == "id" else entry.position_field
             if match == "id":
                 key = entry.ident
+            elif match == "question":
+                key, field = entry.join_key, "prompt"
             else:
                 key = None if entry.position is None else str(entry.position)
             if key is None:
@@ -143,7 +149,7 @@ def read_positional(path: Path, records: Sequence[tuple[str, Any]]) -> ReplayFil
             raise DataError(path, f"expected a JSON object, got {type(record).__name__}",
                             record=locator)
         if "predict" not in record:
-            raise DataError(path, "no prediction", record=locator, field="predict")
+            continue  # no prediction: the sample fails, as the official script scores none
         entries.append(Entry(
             text=prediction_text(record["predict"], path, locator, "predict"),
             locator=locator,
@@ -152,6 +158,23 @@ def read_positional(path: Path, records: Sequence[tuple[str, Any]]) -> ReplayFil
         ))
     return ReplayFile(path, "positional", tuple(entries), "position",
                       "annotation list with predict: matched by position")
+
+
+def read_llava(path: Path, records: Sequence[tuple[str, Any]]) -> ReplayFile:
+    """LLaVA answer lines, matched by image id and question as ``eval_textvqa.py`` joins."""
+    entries = tuple(Entry(text=line.text, locator=line.locator, question=line.question,
+                          join_key=line.key) for line in llava_lines(path, records))
+    return ReplayFile(path, "llava", entries, "question",
+                      "LLaVA answers: question_id is the image id; joined by image id and the "
+                      "prompt's question (eval_textvqa.py)")
+
+
+def read_mmocr(path: Path) -> ReplayFile:
+    """A 2023 MultimodalOCR answer file or model folder, by ``<dataset>/<position>`` id."""
+    entries = tuple(Entry(text=text, locator=locator, ident=ident, ident_field="answer")
+                    for ident, (locator, text) in mmocr_texts(path).items())
+    return ReplayFile(path, "mmocr-2023", entries, "id",
+                      "2023 MultimodalOCR answers: <dataset>/<position> ids")
 
 
 # ----------------------------------------------------------------------------- lmms-eval
@@ -340,7 +363,7 @@ def read_replay_file(path: str | Path, response: str = "filtered_resps") -> Repl
     if not file.exists():
         raise DataError(file, "file not found")
     if file.is_dir():
-        raise DataError(file, "is a folder, expected a prediction file")
+        return read_mmocr(file)
     with file.open("rb") as fh:
         head = fh.read(4)
     if head == _XLSX_MAGIC:
@@ -369,4 +392,8 @@ def read_replay_file(path: str | Path, response: str = "filtered_resps") -> Repl
         return read_lmms_eval(file, records, response)
     if looks_positional(records) and not _ids_unique(records):
         return read_positional(file, records)
+    if looks_llava(first):
+        return read_llava(file, records)
+    if looks_mmocr(first):
+        return read_mmocr(file)
     return read_id_records(file, records)

@@ -316,3 +316,33 @@ def test_protocols_doc_lists_every_registered_protocol() -> None:
 
 if __name__ == "__main__":
     print(protocols_table(), end="")
+
+
+# ----------------------------------------------------------------------------- real-files.md
+
+def test_real_files_doc_runs_against_shared_real(tmp_path: Path) -> None:
+    """``docs/real-files.md`` (not in :data:`ORDER`: it needs ``../shared/real``) runs in its
+    own sandbox: ``real/`` links there, ``data/textvqa-val`` holds TextVQA val rebuilt from the
+    2023 study's ``textVQA.json``, and the page's ``yaml`` block is its spec file."""
+    from realdata import REAL, real, textvqa_gt_from_2023
+
+    page = DOCS / "real-files.md"
+    _symlink(tmp_path / "real", real(REAL))
+    textvqa_gt_from_2023(tmp_path / "data" / "textvqa-val" / "TextVQA_0.5.1_val.json")
+    spec = re.search(r"```yaml\n# (\S+)\n(.*?)```", page.read_text(), re.S)
+    assert spec, "docs/real-files.md needs a ```yaml block whose first line is # FILE"
+    (tmp_path / spec.group(1)).write_text(spec.group(2))
+    _write_shims(tmp_path / "bin")
+    commands = list(extract(page))
+    assert commands
+    for command in commands:
+        result = subprocess.run(["bash", "-c", command.text], cwd=tmp_path, env=_env(tmp_path),
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == command.expect, (
+            f"{command.doc}:{command.line}: exit {result.returncode}\n  $ {command.text}\n"
+            f"{result.stderr[-1500:]}")
+    board = (tmp_path / "real-board.md").read_text()
+    compared = [line for line in board.splitlines() if "| MultimodalOCR 2023 |" in line
+                or "| LLaVA-1.5 |" in line]
+    assert len(compared) == 33, board  # 32 rows of the 2023 study and LLaVA-1.5-13B's one
+    assert all("| yes |" in line for line in compared), board

@@ -27,7 +27,7 @@ SQUARE = [[10.0, 10.0], [100.0, 10.0], [100.0, 60.0], [10.0, 60.0]]
 
 
 def _text(name: str) -> tuple[list[Sample], list[Any]]:
-    meta = {"type": "Regular Text Recognition", "dataset_name": "IIIT5K"}
+    meta = {"type": "Regular Text Recognition", "dataset_name": "IIIT5K", "dataset": "IIIT5K"}
     samples = [Sample(id=str(i), task="t", question="what?", answers=("10",) * 5 + ("answer",) * 5,
                       metadata=meta) for i in range(3)]
     return samples, ["10", "answer 1", "nope"]

@@ -177,7 +177,8 @@ class TestAggregate:
         assert result["score"] == 3 and result["accuracy"] == 0.75
 
     def test_empty(self) -> None:
-        assert OCRBenchV1().aggregate([], []) == {"accuracy": 0.0, "score": 0, "categories": {}}
+        assert OCRBenchV1().aggregate([], []) == {"accuracy": 0.0, "score": 0, "categories": {},
+                                                 "groups": {}}
 
     def test_errors(self) -> None:
         with pytest.raises(DataError, match="type"):

@@ -87,6 +87,18 @@ def test_ocrbench_official_layout_is_matched_by_position(tmp_path: Path) -> None
     assert out[2].error is not None and "answers another question" in out[2].error
 
 
+def test_official_ocrbench_record_without_predict_fails_its_sample(tmp_path: Path) -> None:
+    file = write_json(tmp_path / "ocrbench.json", [
+        {"id": 1, "question": QUESTIONS[0], "answers": "a", "predict": "a"},
+        {"id": 1, "question": QUESTIONS[1], "answers": "b"},
+    ])
+    model = ReplayModel(str(file))
+    assert model.spec()["format"] == "positional" and model.spec()["predictions"] == 1
+    out = answer(model, request("0", 0, QUESTIONS[0]), request("1", 1, QUESTIONS[1]))
+    assert out[0].text == "a"
+    assert out[1].error is not None and out[1].error.startswith("no prediction for sample '1'")
+
+
 def test_records_with_question_and_predict_but_unique_ids_stay_id_records(
     tmp_path: Path,
 ) -> None:
@@ -231,8 +243,6 @@ def test_vlmevalkit_tsv_keeps_predictions_as_text(tmp_path: Path) -> None:
          '{"doc_id": 1, "doc": {"question_id": 5}, "filtered_resps": "b"}\n',
          "line 2", "doc.question_id"),
         ("doc.jsonl", '{"doc_id": 0, "doc": "text", "filtered_resps": "a"}\n', "line 1", "doc"),
-        ("ocrbench.json", '[{"id": 1, "question": "q", "predict": "a"}, {"id": 1, "question":'
-         ' "q"}]', "record 1", "predict"),
     ],
 )
 def test_malformed_json_files_name_file_record_and_field(

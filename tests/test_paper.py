@@ -36,7 +36,11 @@ def _value(rows: list[Published], paper: str, model: str, task: str, protocol: s
 def test_the_shipped_tables_load_with_a_source_on_every_row() -> None:
     rows = load_published()
     assert {Path(r.file).name for r in rows} == {"textmonkey.csv", "monkey.csv", "anytext.csv",
-                                                  "textdiffuser.csv"}
+                                                  "textdiffuser.csv", "llava.csv",
+                                                  "mmocr2023.csv"}
+    assert _value(rows, "LLaVA-1.5", "LLaVA-1.5-13B", "textvqa", "vqa",
+                  "vqa_accuracy") == pytest.approx(0.613)
+    assert len([r for r in rows if r.task == "mmocr-2023"]) == 32
     assert all(r.source and "@" in r.source for r in rows)
     # TextMonkey Model Zoo: 15 models x 9 accuracy columns + 12 OCRBench counts ('-' left out)
     textmonkey = [r for r in rows if r.paper == "TextMonkey"]
@@ -169,3 +173,16 @@ def test_measured_beside_published_only_where_the_protocol_matches(tmp_path: Pat
     assert not math.isnan(result.frame()["delta"].sum())
     text = to_markdown(result)
     assert "Published numbers not compared" in text and "Nobody" in text
+
+
+def test_agrees_at_the_published_precision() -> None:
+    from harmonybench.paper import agrees
+
+    rows = {r.model: r for r in load_published() if r.task == "textvqa"
+            and r.paper == "LLaVA-1.5"}
+    llava = rows["LLaVA-1.5-13B"]
+    assert llava.decimals == 3
+    assert agrees(0.6125400000000022, llava) and not agrees(0.6124, llava)
+    flamingo = next(r for r in load_published() if r.model == "OpenFlamingo"
+                    and r.metric == "ct80")
+    assert flamingo.decimals == 9 and agrees(195 / 288, flamingo)

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from harmonybench.cli.common import print_json, report_errors, stdout_console, warn
-from harmonybench.predictions import read_predictions
+from harmonybench.predictions import predictions_in_data, read_predictions
 from harmonybench.registries import get_task
 from harmonybench.scoring import ScoreReport, resolve_protocols, score_predictions
 
@@ -49,8 +49,11 @@ def score_command(
     task: Annotated[str, typer.Option("--task", help="Task name (see `harmonybench list tasks`).")],
     data: Annotated[Path, typer.Option("--data", help="The task's annotation file or folder.")],
     predictions: Annotated[
-        Path, typer.Option("--predictions", help="JSON list or JSONL of predictions.")
-    ],
+        Path | None,
+        typer.Option("--predictions", help="JSON list or JSONL of predictions. Optional when "
+                     "DATA carries them (OCRBench 'predict' records, 2023 MultimodalOCR "
+                     "answer files)."),
+    ] = None,
     protocol: Annotated[
         list[str] | None,
         typer.Option("--protocol", help="Protocol name; repeat for several. Default: the task's."),
@@ -62,14 +65,15 @@ def score_command(
         task_obj = get_task(task)
         protocols = resolve_protocols(task_obj, protocol or [])
         samples = task_obj.load(data)
-        preds = read_predictions(
-            predictions, samples, positional=task_obj.positional_ids
-        )
+        if predictions is None:
+            preds = predictions_in_data(data, samples, positional=task_obj.positional_ids)
+        else:
+            preds = read_predictions(predictions, samples, positional=task_obj.positional_ids)
         report = score_predictions(task_obj, samples, preds.texts, protocols, source=data)
     if report.missing:
         shown = ", ".join(report.missing[:5]) + (", ..." if len(report.missing) > 5 else "")
         warn(f"{len(report.missing)} of {report.n} questions have no prediction in "
-             f"{predictions} and score 0 ({shown})")
+             f"{preds.path} and score 0 ({shown})")
     if as_json:
         print_json(report.to_json())
     else:
