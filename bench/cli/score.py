@@ -70,6 +70,10 @@ def score_command(
         shown = ", ".join(report.missing[:5]) + (", ..." if len(report.missing) > 5 else "")
         warn(f"{len(report.missing)} of {report.n} questions have no prediction in "
              f"{predictions} and score 0 ({shown})")
+    for name, values in report.scores.items():
+        # a protocol's warning about the answers (e.g. a grounding frame that does not fit)
+        if isinstance(values.get("warning"), str):
+            warn(f"{name}: {values['warning']}")
     if as_json:
         print_json(report.to_json())
     else:
