@@ -33,6 +33,8 @@ def report_table(report: ScoreReport) -> Table:
     table.add_column("value (%; counts as is)", justify="right")
     for protocol, metrics in report.scores.items():
         for metric, value in metrics.items():
+            if metric == "warning":
+                continue  # printed on stderr by score_command
             if isinstance(value, dict):
                 for name, cell in value.items():
                     if isinstance(cell, dict) and "correct" in cell:
