@@ -1,13 +1,13 @@
 """What a metric's numbers mean: direction, unit, main metric, sufficient statistic.
 
 Every protocol declares, per metric it reports, a :class:`MetricInfo`
-(:attr:`harmonybench.protocol.BaseProtocol.metrics`); tasks declare their dataset-level scores
-(FID, CLIPScore, background PSNR/SSIM) the same way
-(:attr:`harmonybench.task.Task.dataset_metrics`). The scoring stage writes the declarations
-into ``scores.json`` (``metrics_info: {protocol: {metric: {...}}}`` per task), and every
-table, chart and gate reads them from there (:class:`MetricMeanings`), falling back to the
-installed registry's declaration for files written before the declarations existed. Nothing
-guesses a metric's meaning from its name.
+(:attr:`harmonybench.protocol.BaseProtocol.metrics`), and so does every dataset-level protocol
+(FID, CLIPScore, background PSNR/SSIM:
+:attr:`harmonybench.dataset_protocol.DatasetProtocol.metrics`). The scoring stage writes the
+declarations into ``scores.json`` (``metrics_info: {protocol: {metric: {...}}}`` per task),
+and every table, chart and gate reads them from there (:class:`MetricMeanings`), falling back
+to the installed registry's declaration for files written before the declarations existed.
+Nothing guesses a metric's meaning from its name.
 
 Units follow the references' own scales: ``fraction`` in [0, 1] (tables show percent),
 ``count`` (OCRBench's score out of 1000, line and image counts), ``sum`` (a per-sample sum
@@ -125,8 +125,8 @@ class MetricMeanings:
     """Declarations from a ``scores.json`` task entry, else from the installed registries.
 
     The registry fallback (for files written before ``metrics_info`` existed) asks the
-    protocol registry first, then the task's ``dataset_metrics``; each is looked up once
-    per instance.
+    protocol registry first, then the dataset-level protocol registry; each is looked up
+    once per instance.
     """
 
     def __init__(self) -> None:
@@ -144,7 +144,7 @@ class MetricMeanings:
             return table_from_json(recorded[protocol])
         key = (task, protocol)
         if key not in self._registry:
-            self._registry[key] = _registry_table(task, protocol)
+            self._registry[key] = _registry_table(protocol)
         return self._registry[key]
 
     def info(self, task: str, protocol: str, metric: str,
@@ -153,19 +153,17 @@ class MetricMeanings:
         return self.table(task, protocol, entry).get(metric, UNDECLARED)
 
 
-def _registry_table(task: str, protocol: str) -> MetricTable:
-    from harmonybench.registries import PROTOCOLS, TASKS
+def _registry_table(protocol: str) -> MetricTable:
+    from harmonybench.registries import DATASET_PROTOCOLS, PROTOCOLS
 
     if protocol in PROTOCOLS:
         try:
             return PROTOCOLS.load(protocol).declared_metrics()
         except HarmonyBenchError:
             pass
-    if task in TASKS:
+    if protocol in DATASET_PROTOCOLS:
         try:
-            found = TASKS.load(task).dataset_metrics.get(protocol)
+            return DATASET_PROTOCOLS.load(protocol).metrics
         except HarmonyBenchError:
-            found = None
-        if found is not None:
-            return found
+            pass
     return MappingProxyType({})

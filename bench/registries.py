@@ -1,4 +1,4 @@
-"""The three registries: tasks, model adapters and protocols.
+"""The registries: tasks, model adapters, protocols (per-sample and dataset-level), readers.
 
 Built-ins are import strings, so listing names imports nothing heavy (no torch). Plugins add
 entries through the entry-point groups named here.
@@ -13,6 +13,7 @@ from harmonybench.errors import RegistryError
 from harmonybench.registry import Registry
 
 if TYPE_CHECKING:
+    from harmonybench.dataset_protocol import DatasetProtocol
     from harmonybench.protocol import BaseProtocol
     from harmonybench.task import Task
 
@@ -82,6 +83,21 @@ PROTOCOLS: Registry[type[BaseProtocol[Any]]] = Registry(
     ),
 )
 
+DATASET_PROTOCOLS: Registry[type[DatasetProtocol]] = Registry(
+    kind="dataset protocol",
+    group="harmonybench.dataset_protocols",
+    builtins=(
+        ("fid", "harmonybench.metrics.quality_protocols:FID"),
+        ("clipscore", "harmonybench.metrics.quality_protocols:CLIPScoreHessel"),
+        ("clipscore-textdiffuser",
+         "harmonybench.metrics.quality_protocols:CLIPScoreTextDiffuser"),
+        ("background", "harmonybench.metrics.background:BackgroundPreservation"),
+    ),
+)
+"""Dataset-level protocols (:mod:`harmonybench.dataset_protocol`): computed once over a
+task's scored outputs by :func:`harmonybench.dataset_scoring.dataset_scores`. Their names
+never collide with :data:`PROTOCOLS`' (``scores.json`` keys both by name)."""
+
 MODELS: Registry[Any] = Registry(
     kind="model",
     group="harmonybench.models",
@@ -136,3 +152,8 @@ def get_task(name: str, options: Mapping[str, str] | None = None) -> Task:
 def get_protocol(name: str) -> BaseProtocol[Any]:
     """An instance of the protocol registered as ``name``."""
     return PROTOCOLS.load(name)()
+
+
+def get_dataset_protocol(name: str) -> DatasetProtocol:
+    """An instance of the dataset-level protocol registered as ``name``."""
+    return DATASET_PROTOCOLS.load(name)()

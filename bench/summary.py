@@ -125,11 +125,12 @@ def summarize_task(
             # an OCR-based score is only meaningful with the reader that produced it
             entry["protocols"][protocol.name]["reader"] = "; ".join(readers)
     if scored_samples:
+        from harmonybench.dataset_scoring import dataset_scores
+
         try:
-            dataset = task.dataset_scores(scored_samples, scored_records)
+            dataset, dataset_info = dataset_scores(task, scored_samples, scored_records)
             entry["protocols"].update(dataset)
-            entry["metrics_info"].update({name: table_to_json(task.dataset_metrics[name])
-                                          for name in dataset if name in task.dataset_metrics})
+            entry["metrics_info"].update(dataset_info)
         except HarmonyBenchError as exc:
             log.warning("%s: dataset-level scores skipped: %s", task.name, exc)
             entry["dataset_errors"] = [str(exc)]

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, ClassVar, Literal
 
-from harmonybench.meaning import MetricTable
+from harmonybench.dataset_protocol import DatasetInputs
 from harmonybench.schema import Output, Record, Request, RequestKind, Sample, short_hash
 
 Modality = Literal["text", "image"]
@@ -77,9 +77,10 @@ class Task(ABC):
     frame_protocols: ClassVar[Mapping[str, str]] = frozen({})
     """The protocol to headline for a model answering in a given coordinate frame (see
     :attr:`harmonybench.model.ModelAdapter.frame`); empty for tasks without coordinates."""
-    dataset_metrics: ClassVar[Mapping[str, MetricTable]] = frozen({})
-    """What the numbers :meth:`dataset_scores` returns mean, keyed like its result
-    (``{"fid": {"fid": MetricInfo(...), ...}}``; see :mod:`harmonybench.meaning`)."""
+    dataset_protocols: ClassVar[tuple[str, ...]] = ()
+    """The dataset-level protocols this task can compute (FID, CLIPScore, background
+    preservation; :data:`harmonybench.registries.DATASET_PROTOCOLS`), as :attr:`protocols`
+    lists the per-sample ones. Which of them run is :meth:`enabled_dataset_protocols`."""
     positional_ids: ClassVar[bool] = False
     """Whether sample ids are positions in the file (OCRBench: its ``id`` field repeats), so
     that prediction files in the official "annotations plus ``predict``" layout are matched by
@@ -145,16 +146,23 @@ class Task(ABC):
             layout=sample.layout,
         )
 
-    def dataset_scores(
-        self, samples: Sequence[Sample], records: Sequence[Record]
-    ) -> dict[str, dict[str, Any]]:
-        """Dataset-level numbers that are not per-sample protocols, keyed like protocols.
+    def enabled_dataset_protocols(self) -> tuple[str, ...]:
+        """The dataset-level protocols to compute with this task's options, in the order
+        ``scores.json`` lists them (by default every one of :attr:`dataset_protocols`)."""
+        return self.dataset_protocols
 
-        Image-out tasks compute FID and CLIPScore over all generated images here (with the
-        models their options name). ``samples`` and ``records`` are the scored ones, aligned.
-        Empty by default.
+    def dataset_inputs(
+        self, samples: Sequence[Sample], records: Sequence[Record]
+    ) -> DatasetInputs:
+        """What the dataset-level protocols score (:mod:`harmonybench.dataset_protocol`).
+
+        ``samples`` and ``records`` are the scored ones, aligned. By default each record's
+        images and the sample's question as its caption; image-out tasks add their FID
+        reference, the edit originals and the options naming the models.
         """
-        return {}
+        return DatasetInputs(task=self.name,
+                             generated=tuple(tuple(r.images) for r in records),
+                             captions=tuple(s.question or "" for s in samples))
 
     def answer_reader(self) -> str | None:
         """The identity of the reader :meth:`extract` reads outputs with (image-out tasks: the

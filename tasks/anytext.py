@@ -85,8 +85,8 @@ reading. The ground-truth image path is never in a request. A polygon the layout
 output image with the task's reader (:mod:`harmonybench.tasks.imageout`). Dataset scores:
 FID (reference: ``fid_reference=DIR``, AnyText's convention being the benchmark's ``FID/``
 folder; else the ground-truth images), CLIPScore with ``clip=PATH`` (caption: the raw
-caption), and for editing the background preservation
-(:meth:`~harmonybench.tasks.anytext_edit.AnyTextEdit.extra_dataset_scores`).
+caption), and for editing the background preservation (the ``background`` dataset protocol
+on :meth:`~harmonybench.tasks.anytext_edit.AnyTextEdit.edit_images`).
 
 **Subset**: ``laion_word``/``wukong_word`` from the ``subset`` option, else a folder of that
 name in the data path, else in ``data_root``; kept in ``sample.metadata["subset"]``. The

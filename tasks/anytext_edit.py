@@ -7,13 +7,13 @@ scores are described in :mod:`harmonybench.tasks.anytext`; the inputs are built 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from harmonybench.dataset_protocol import EditImages
 from harmonybench.errors import DataError
 from harmonybench.layout import sample_layout
-from harmonybench.meaning import COUNT, MetricInfo, MetricTable, declare
 from harmonybench.schema import ImageRef, Output, Record, Sample, short_hash
 from harmonybench.targets import target_lines
 from harmonybench.task import PromptTemplate, frozen
@@ -40,16 +40,7 @@ from harmonybench.tasks.anytext_prompts import (
     anytext_family_prompt,
 )
 from harmonybench.tasks.imageout import ImageOutTask
-from harmonybench.tasks.imageout_common import (
-    IMAGE_DATASET_METRICS,
-    ImageOutputError,
-    TaskOptionError,
-    open_generated,
-    parse_int,
-)
-
-PSNR_CAP = 100.0
-"""Masked PSNR of an unchanged background (infinite) is counted as this many dB."""
+from harmonybench.tasks.imageout_common import TaskOptionError, parse_int
 
 
 class AnyTextEdit(ImageOutTask):
@@ -67,13 +58,10 @@ class AnyTextEdit(ImageOutTask):
     kind = "edit"
     default_protocol: ClassVar[str] = "textharmony"
     protocols: ClassVar[tuple[str, ...]] = ("textharmony", "anytext")
-    dataset_metrics: ClassVar[Mapping[str, MetricTable]] = frozen({
-        **IMAGE_DATASET_METRICS,
-        "background": declare(psnr=MetricInfo(unit="db", main=True),
-                              ssim=MetricInfo(unit="ssim"), images=COUNT),
-    })
+    dataset_protocols: ClassVar[tuple[str, ...]] = (*ImageOutTask.dataset_protocols,
+                                                    "background")
     """FID and CLIPScore, and background preservation outside the editing mask (PSNR in dB
-    and SSIM, Wang et al. 2004; see :meth:`extra_dataset_scores`)."""
+    and SSIM, Wang et al. 2004; see :meth:`edit_images`)."""
     prompts = frozen({"default": EDIT_INSTRUCTION, "textharmony": EDIT_INSTRUCTION,
                       "anytext": ANYTEXT_TEMPLATE})
     generation = TEXTHARMONY_GENERATION
@@ -208,52 +196,18 @@ class AnyTextEdit(ImageOutTask):
         paths = [str(s.metadata["gt_image"]) for s in samples if s.metadata.get("gt_image")]
         return paths, "the ground-truth images"
 
-    def extra_dataset_scores(
+    def edit_images(
         self, samples: Sequence[Sample], records: Sequence[Record]
-    ) -> dict[str, dict[str, Any]]:
-        """``background``: masked PSNR and SSIM of each edited image against the original.
+    ) -> tuple[EditImages, ...]:
+        """Each sample that has its ground-truth image: the original, the (dilated) editing
+        mask and the edited images (scored by the ``background`` protocol,
+        :class:`~harmonybench.metrics.background.BackgroundPreservation`)."""
+        return tuple(
+            EditImages(original=str(s.metadata["gt_image"]), mask=str(s.metadata["mask"]),
+                       edited=tuple(r.images))
+            for s, r in zip(samples, records, strict=True)
+            if s.metadata.get("gt_image") and s.metadata.get("mask"))
 
-        Computed outside the (dilated) editing mask, with ``margin = 5`` more pixels left
-        out (:data:`~harmonybench.metrics.background.SSIM_WINDOW_RADIUS`, so SSIM windows
-        never see the edited region); an edited image of another size than the original is
-        resized to it (bilinear) first; an unchanged background counts as
-        :data:`PSNR_CAP` dB. Means over every image of every sample that has its
-        ground-truth image (an image that can no longer be read is left out).
-        """
-        from harmonybench.metrics.background import SSIM_WINDOW_RADIUS, background_preservation
-
-        psnr: list[float] = []
-        ssim: list[float] = []
-        resized = 0
-        for sample, record in zip(samples, records, strict=True):
-            gt, mask = sample.metadata.get("gt_image"), sample.metadata.get("mask")
-            if not gt or not mask:
-                continue
-            try:
-                original = open_generated(str(gt))
-            except ImageOutputError:
-                continue
-            for path in record.images:
-                try:
-                    edited = open_generated(path)
-                except ImageOutputError:
-                    continue
-                if edited.size != original.size:
-                    from PIL import Image
-
-                    edited = edited.resize(original.size, Image.Resampling.BILINEAR)
-                    resized += 1
-                try:
-                    values = background_preservation(edited, original, str(mask),
-                                                     margin=SSIM_WINDOW_RADIUS)
-                except ValueError:
-                    continue
-                psnr.append(min(values["psnr"], PSNR_CAP))
-                ssim.append(values["ssim"])
-        if not psnr:
-            return {"background": {"skipped": "no edited image with its ground-truth image"}}
-        return {"background": {
-            "psnr": sum(psnr) / len(psnr), "ssim": sum(ssim) / len(ssim), "images": len(psnr),
-            "note": f"outside the editing mask plus {SSIM_WINDOW_RADIUS} px; PSNR capped at "
-                    f"{PSNR_CAP:g} dB; {resized} images resized to the original's size",
-        }}
+    def enabled_dataset_protocols(self) -> tuple[str, ...]:
+        """CLIPScore and FID as for every image-out task, then ``background``."""
+        return (*super().enabled_dataset_protocols(), "background")

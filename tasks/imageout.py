@@ -1,4 +1,4 @@
-"""What the image-out tasks share: task options, OCR extraction with a reader, FID and CLIPScore.
+"""What the image-out tasks share: task options, OCR extraction with a reader, dataset inputs.
 
 The image-out tasks (``anytext-t2i``, ``anytext-edit``, ``mario-eval``) ask a model for images
 and score what an OCR reader reads in them. This module holds their common machinery:
@@ -26,7 +26,7 @@ and score what an OCR reader reads in them. This module holds their common machi
   ``(B, 3, H, W)`` (299x299 after pytorch-fid's resize) to features ``(B, D)``, saved so that
   no Python class is needed to load it: a ``torch.export.save`` archive (``.pt2``, exported
   with a dynamic batch dimension) or a TorchScript file (``torch.jit.save``; any other
-  suffix). See :func:`~harmonybench.tasks.imageout_dataset.load_feature_network`. Without it, the
+  suffix). See :func:`~harmonybench.metrics.quality_protocols.load_feature_network`. Without it, the
   standard FID Inception of torch-fidelity is used (its weights from torch hub's cache or
   ``fid_weights=PATH``); when that is not installed, the FID entry says so
   (:mod:`harmonybench.metrics.image_quality` never downloads).
@@ -50,11 +50,14 @@ records as that sample's failure), and read with the reader. The answer has the 
 - word readings (MARIO-Eval, :meth:`ImageOutTask.read_word_images`): whole-image word OCR
   through the reader's ``words`` (:class:`~harmonybench.tasks.imageout_common.WordReader`).
 
-**Dataset scores** (``dataset_scores``), keyed like protocols so that ``scores.json`` and the
-leaderboard read them as protocols: ``{"fid": {"fid": 33.1, "generated": 4000, "reference":
-1000, ...}, "clipscore": {"clipscore": 0.81, "model": "clip-vit-base-patch32", "images": 4000}}``.
-A score that cannot be computed is reported as ``{"skipped": "<why>"}`` under its key, so the
-other scores survive.
+**Dataset scores**: the dataset-level protocols ``clipscore``, ``clipscore-textdiffuser``,
+``fid`` (and ``background`` for editing; :data:`harmonybench.registries.DATASET_PROTOCOLS`,
+computed by :func:`harmonybench.dataset_scoring.dataset_scores` from the inputs
+:class:`~harmonybench.tasks.imageout_dataset.ImageDatasetInputs` prepares), keyed like
+protocols so that ``scores.json`` and the leaderboard read them as protocols: ``{"fid":
+{"fid": 33.1, "generated": 4000, "reference": 1000, ...}, "clipscore": {"clipscore": 0.81,
+"model": "clip-vit-base-patch32", "images": 4000}}``. A score that cannot be computed is
+reported as ``{"skipped": "<why>"}`` under its key, so the other scores survive.
 
 **Requests** (:meth:`ImageOutTask.request`, one for every image-out task): the family's prompt
 (:meth:`ImageOutTask.prompt`, a hook), the sample's :class:`~harmonybench.layout.TextLayout` as
@@ -62,7 +65,7 @@ other scores survive.
 the input image and the mask (:meth:`ImageOutTask.edit_mask`, a hook).
 
 **Modules**: this one holds :class:`ImageOutTask` (options, reader, extraction, requests);
-:mod:`~harmonybench.tasks.imageout_dataset` the dataset scores and
+:mod:`~harmonybench.tasks.imageout_dataset` the dataset-level protocols' inputs and
 :mod:`~harmonybench.tasks.imageout_common` the option parsers, image-file helpers and errors.
 """
 
@@ -73,7 +76,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from harmonybench.errors import RegistryError
-from harmonybench.meaning import MetricTable
 from harmonybench.reader import TextReader
 from harmonybench.schema import ImageRef, Output, Request, Sample
 from harmonybench.targets import target_lines
@@ -82,7 +84,6 @@ from harmonybench.tasks.imageout_common import (
     CLIP_PROTOCOLS,
     CROP_MODES,
     FID_MODES,
-    IMAGE_DATASET_METRICS,
     TaskOptionError,
     WordReader,
     blacken_corner,
@@ -92,19 +93,19 @@ from harmonybench.tasks.imageout_common import (
     parse_choice,
     polygon_frame,
 )
-from harmonybench.tasks.imageout_dataset import DatasetScores
+from harmonybench.tasks.imageout_dataset import ImageDatasetInputs
 
 if TYPE_CHECKING:
     from PIL import Image
 
 
-class ImageOutTask(DatasetScores, Task):
+class ImageOutTask(ImageDatasetInputs, Task):
     """Base of the image-out tasks: options, OCR extraction and dataset-level scores.
 
     Subclasses implement :meth:`load` (filling ``Sample.layout``) and :meth:`extract` (with
     :meth:`read_line_images` or :meth:`read_word_images`), and may override :meth:`prompt`,
     :meth:`edit_mask`, :meth:`clip_caption`, :meth:`default_fid_reference`,
-    :meth:`fid_generated_sets` and :meth:`extra_dataset_scores`.
+    :meth:`fid_generated_sets` and :meth:`edit_images` (and extend :attr:`dataset_protocols`).
 
     Args:
         reader: the READERS name of the OCR reader.
@@ -126,7 +127,6 @@ class ImageOutTask(DatasetScores, Task):
     modality = "image"
     default_clip_protocol: ClassVar[str] = "clipscore"
     """The CLIPScore convention used when ``clip_protocol`` is not given."""
-    dataset_metrics: ClassVar[Mapping[str, MetricTable]] = IMAGE_DATASET_METRICS
 
     def __init__(
         self,
@@ -162,7 +162,6 @@ class ImageOutTask(DatasetScores, Task):
         self.fid_weights = existing_path("fid_weights", fid_weights, folder=False)
         self.device = str(device).strip() or "cpu"
         self._reader = self._build_reader()
-        self._feature: Any = None
 
     # -- the reader ------------------------------------------------------------------------
 

@@ -6,13 +6,11 @@ See :mod:`harmonybench.tasks.imageout` for the options and what the tasks do wit
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from harmonybench.errors import HarmonyBenchError, OutputError
-from harmonybench.meaning import COUNT, MetricInfo, MetricTable, declare
 from harmonybench.schema import Output, Sample
 
 if TYPE_CHECKING:
@@ -22,19 +20,10 @@ IMAGE_SUFFIXES: frozenset[str] = frozenset(
     {".bmp", ".jpg", ".jpeg", ".pgm", ".png", ".ppm", ".tif", ".tiff", ".webp"}
 )
 """Image files a reference folder is read for (pytorch-fid's ``IMAGE_EXTENSIONS``)."""
-_CLIPSCORE = declare(clipscore=MetricInfo(unit="clipscore", main=True), images=COUNT)
-IMAGE_DATASET_METRICS: Mapping[str, MetricTable] = MappingProxyType({
-    "fid": declare(fid=MetricInfo(unit="fid", higher_is_better=False, main=True),
-                   generated=COUNT, reference=COUNT),
-    "clipscore": _CLIPSCORE,
-    "clipscore-textdiffuser": _CLIPSCORE,
-})
-"""What :meth:`ImageOutTask.dataset_scores` reports: FID (Heusel et al. 2017, lower is
-better) with its image counts, and CLIPScore under each convention (Hessel et al. 2021;
-TextDiffuser's) with its image count."""
 
 CLIP_PROTOCOLS: tuple[str, ...] = ("clipscore", "clipscore-textdiffuser")
-"""The CLIPScore conventions of :mod:`harmonybench.metrics.image_quality`."""
+"""The CLIPScore conventions (dataset protocols ``clipscore`` and ``clipscore-textdiffuser``
+of :mod:`harmonybench.metrics.quality_protocols`) the ``clip_protocol`` option may name."""
 
 FID_MODES: tuple[str, ...] = ("auto", "on", "off")
 CROP_MODES: tuple[str, ...] = ("auto", "anytext", "bare")

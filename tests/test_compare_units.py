@@ -20,7 +20,7 @@ from plugin_env import subprocess_env
 from harmonybench.compare import DEFAULT_THRESHOLDS, compare_runs
 from harmonybench.compare_report import markdown_summary
 from harmonybench.meaning import table_to_json
-from harmonybench.registries import PROTOCOLS, TASKS
+from harmonybench.registries import DATASET_PROTOCOLS, PROTOCOLS
 
 
 def _image_run(folder: Path, fid: float, clipscore: float, *, recorded: bool = True) -> Path:
@@ -31,10 +31,9 @@ def _image_run(folder: Path, fid: float, clipscore: float, *, recorded: bool = T
     }
     entry = task_entry("anytext-t2i", protocols, n=40, default="anytext")
     if recorded:
-        cls = TASKS.load("anytext-t2i")
         entry["metrics_info"] = {
             "anytext": table_to_json(PROTOCOLS.load("anytext").declared_metrics()),
-            **{k: table_to_json(cls.dataset_metrics[k]) for k in ("fid", "clipscore")},
+            **{k: table_to_json(DATASET_PROTOCOLS.load(k).metrics) for k in ("fid", "clipscore")},
         }
     write_run(folder, "diffusers", {"anytext-t2i": entry})
     write_journal(folder, "anytext-t2i", {

@@ -284,38 +284,71 @@ def test_substitutions_are_applied() -> None:
 
 # ----------------------------------------------------------------------------- protocols.md
 
+def _listed_protocols() -> tuple[list[str], list[str]]:
+    """The names ``harmonybench list protocols`` prints: per-sample, then dataset-level."""
+    listed = subprocess.run([sys.executable, "-m", "harmonybench", "list", "protocols"],
+                            capture_output=True, text=True, check=True).stdout
+    lines = [line for line in listed.splitlines() if line.strip()]
+    dataset = [line.split()[0] for line in lines if "[dataset-level; " in line]
+    return [line.split()[0] for line in lines if line.split()[0] not in dataset], dataset
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
+
+
 def protocols_table() -> str:
     """The protocol table of ``docs/protocols.md``, generated from the registries."""
     from harmonybench.registries import PROTOCOLS, TASKS
 
-    listed = subprocess.run([sys.executable, "-m", "harmonybench", "list", "protocols"],
-                            capture_output=True, text=True, check=True).stdout
-    names = [line.split()[0] for line in listed.splitlines() if line.strip()]
+    names, _ = _listed_protocols()
     tasks = {t: TASKS.load(t) for t in TASKS.names()}
     rows = ["| protocol | metric | tasks | what it is | reference |", "|---|---|---|---|---|"]
     for name in names:
         cls = PROTOCOLS.load(name)
         used = ", ".join(f"{t} (default)" if task.default_protocol == name else t
                          for t, task in tasks.items() if name in task.protocols)
-        cells = [f"`{name}`", f"`{cls.metric}`", used or "–", str(cls.summary),
-                 str(cls.reference)]
-        rows.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        rows.append(_row([f"`{name}`", f"`{cls.metric}`", used or "–", str(cls.summary),
+                          str(cls.reference)]))
+    return "\n".join(rows) + "\n"
+
+
+def dataset_protocols_table() -> str:
+    """The dataset-level protocol table of ``docs/protocols.md``, from the registries."""
+    from harmonybench.registries import DATASET_PROTOCOLS, TASKS
+
+    _, names = _listed_protocols()
+    tasks = {t: TASKS.load(t) for t in TASKS.names()}
+    rows = ["| protocol | numbers (unit, direction) | tasks | what it is | reference |",
+            "|---|---|---|---|---|"]
+    for name in names:
+        cls = DATASET_PROTOCOLS.load(name)
+        numbers = ", ".join(
+            f"`{metric}` ({info.unit})" if info.statistic else
+            f"`{metric}` ({info.unit}, {'higher' if info.higher_is_better else 'lower'} "
+            f"is better{', main' if info.main else ''})"
+            for metric, info in cls.metrics.items())
+        used = ", ".join(t for t, task in tasks.items()
+                         if cls.applies_to(t, task.dataset_protocols))
+        rows.append(_row([f"`{name}`", numbers, used or "–", str(cls.summary),
+                          str(cls.reference)]))
     return "\n".join(rows) + "\n"
 
 
 def test_protocols_doc_lists_every_registered_protocol() -> None:
-    from harmonybench.registries import PROTOCOLS
+    from harmonybench.registries import DATASET_PROTOCOLS, PROTOCOLS
 
     text = (DOCS / "protocols.md").read_text()
-    table = protocols_table()
-    assert table in text, "docs/protocols.md is stale: regenerate it with " \
-        "`python tests/test_docs.py` (see main below)"
-    for name in PROTOCOLS.names():
+    for table in (protocols_table(), dataset_protocols_table()):
+        assert table in text, "docs/protocols.md is stale: regenerate its tables with " \
+            "`python tests/test_docs.py` (see main below)"
+    for name in [*PROTOCOLS.names(), *DATASET_PROTOCOLS.names()]:
         assert f"| `{name}` |" in text, name
 
 
 if __name__ == "__main__":
-    print(protocols_table(), end="")
+    print(protocols_table())
+    print(dataset_protocols_table(), end="")
 
 
 # ----------------------------------------------------------------------------- real-files.md

@@ -16,12 +16,10 @@ import pytest
 
 from harmonybench.meaning import MetricInfo, MetricMeanings, declare, table_from_json
 from harmonybench.metrics.image_quality import CLIPSCORE_PROTOCOLS
-from harmonybench.registries import PROTOCOLS, get_protocol
+from harmonybench.registries import DATASET_PROTOCOLS, PROTOCOLS, get_protocol
 from harmonybench.runner import RunConfig, TaskInput, run
 from harmonybench.scales import COUNT, PERCENT, PERCENT_LOWER, scale_for
 from harmonybench.schema import Sample
-from harmonybench.tasks.anytext_edit import AnyTextEdit
-from harmonybench.tasks.imageout_common import IMAGE_DATASET_METRICS
 
 SQUARE = [[10.0, 10.0], [100.0, 10.0], [100.0, 60.0], [10.0, 60.0]]
 
@@ -95,10 +93,10 @@ def test_every_protocol_declares_every_number_it_returns(name: str) -> None:
 
 
 def test_dataset_level_scores_declare_theirs() -> None:
-    assert set(CLIPSCORE_PROTOCOLS) <= set(IMAGE_DATASET_METRICS), "every CLIPScore convention"
-    fid = IMAGE_DATASET_METRICS["fid"]["fid"]
+    assert set(CLIPSCORE_PROTOCOLS) <= set(DATASET_PROTOCOLS), "every CLIPScore convention"
+    fid = DATASET_PROTOCOLS.load("fid").metrics["fid"]
     assert fid == MetricInfo(unit="fid", higher_is_better=False, main=True)
-    background = AnyTextEdit.dataset_metrics["background"]
+    background = DATASET_PROTOCOLS.load("background").metrics
     assert background["psnr"].unit == "db" and background["psnr"].main
     assert background["images"].statistic
 

@@ -10,7 +10,7 @@ import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
@@ -28,10 +28,12 @@ from imageout_support import (
 )
 from PIL import Image
 
+from harmonybench.dataset_scoring import dataset_scores
 from harmonybench.model import GenerationContext, ModelAdapter
 from harmonybench.registries import get_task
 from harmonybench.registry import Registry
 from harmonybench.schema import Output, Record, Request, RequestKind, Sample
+from harmonybench.task import Task
 
 pytest_plugins = ("imageout_fixtures",)
 
@@ -61,7 +63,7 @@ def test_torchscript_feature_networks_load_too(tmp_path: Path, anytext_data: Pat
     task = get_task("anytext-t2i", {"fid_features": str(path)})
     samples = task.load(anytext_data)
     same = [Output(sample_id=s.id, images=(s.images[0].path or "",)) for s in samples]
-    result = task.dataset_scores(samples, records_for(task.name, samples, same))["fid"]
+    result = scores_of(task, samples, records_for(task.name, samples, same))["fid"]
     assert result["fid"] == pytest.approx(0.0, abs=1e-9)
     assert result["features"] == "torchscript channel_means.pt"
 
@@ -71,6 +73,12 @@ def tiny_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tinyclip import build_tiny_clip
 
     return build_tiny_clip(tmp_path_factory.mktemp("clip") / "tiny-clip")
+
+
+def scores_of(task: Task, samples: Sequence[Sample], records: Sequence[Record]
+              ) -> dict[str, dict[str, Any]]:
+    """The dataset-level scores of ``task`` as the scoring stage computes them."""
+    return dataset_scores(task, samples, records)[0]
 
 
 def records_for(task_name: str, samples: Sequence[Sample], outputs: Sequence[Output]
@@ -87,7 +95,7 @@ def test_fid_against_the_ground_truth_and_a_reference_folder(
     samples = task.load(anytext_data)
     # the ground-truth images themselves as generations: FID 0
     same = [Output(sample_id=s.id, images=(s.images[0].path or "",)) for s in samples]
-    scores = task.dataset_scores(samples, records_for(task.name, samples, same))
+    scores = scores_of(task, samples, records_for(task.name, samples, same))
     assert scores["fid"]["fid"] == pytest.approx(0.0, abs=1e-9)
     assert scores["fid"]["generated"] == 4 and scores["fid"]["reference"] == 4
     assert scores["fid"]["features"] == "channel_means.pt2"
@@ -98,7 +106,7 @@ def test_fid_against_the_ground_truth_and_a_reference_folder(
         pixels = np.asarray(s.images[0].open()).astype(np.int16) - 30
         darker.append(Output(sample_id=s.id, images=(
             save(Image.fromarray(pixels.clip(0, 255).astype(np.uint8)), tmp_path / s.id),)))
-    value = task.dataset_scores(samples, records_for(task.name, samples, darker))["fid"]["fid"]
+    value = scores_of(task, samples, records_for(task.name, samples, darker))["fid"]["fid"]
     assert value == pytest.approx(3 * (30 / 255) ** 2, rel=0.05)
     # a reference folder (AnyText's FID/ images) instead of the ground truth
     folder = tmp_path / "FID"
@@ -108,7 +116,7 @@ def test_fid_against_the_ground_truth_and_a_reference_folder(
     (folder / "notes.txt").write_text("not an image")
     named = get_task("anytext-t2i", {"fid_features": str(features),
                                      "fid_reference": str(folder)})
-    result = named.dataset_scores(samples, records_for(task.name, samples, same))["fid"]
+    result = scores_of(named, samples, records_for(task.name, samples, same))["fid"]
     assert result["reference"] == 4 and result["reference_source"] == str(folder)
     assert result["fid"] == pytest.approx(0.0, abs=1e-9)
 
@@ -118,24 +126,24 @@ def test_fid_modes_and_skips(anytext_data: Path, features: Path, tmp_path: Path)
     outputs = [Output(sample_id=s.id, images=(s.images[0].path or "",)) for s in samples]
     records = records_for("anytext-t2i", samples, outputs)
     # no feature network and no torch-fidelity: a skip note, never a download
-    skipped = get_task("anytext-t2i").dataset_scores(samples, records)["fid"]
+    skipped = scores_of(get_task("anytext-t2i"), samples, records)["fid"]
     assert set(skipped) == {"skipped"} and "torch-fidelity" in skipped["skipped"]
     off = get_task("anytext-t2i", {"fid": "off", "fid_features": str(features)})
-    assert off.dataset_scores(samples, records) == {}
+    assert scores_of(off, samples, records) == {}
     # no reference images at all: nothing under auto, a note under on
     bare = get_task("anytext-t2i").load(anytext_data, tmp_path / "no-images")
-    assert get_task("anytext-t2i", {"fid_features": str(features)}).dataset_scores(
-        bare, records) == {}
+    assert scores_of(get_task("anytext-t2i", {"fid_features": str(features)}),
+                     bare, records) == {}
     on = get_task("anytext-t2i", {"fid": "on", "fid_features": str(features)})
-    assert "fid_reference" in on.dataset_scores(bare, records)["fid"]["skipped"]
+    assert "fid_reference" in scores_of(on, bare, records)["fid"]["skipped"]
     # one image on a side is too few
     single = get_task("anytext-t2i", {"fid_features": str(features)})
-    assert "at least 2" in single.dataset_scores(samples[:1], records[:1])["fid"]["skipped"]
+    assert "at least 2" in scores_of(single, samples[:1], records[:1])["fid"]["skipped"]
     junk = tmp_path / "junk.pt"
     junk.write_bytes(b"not torchscript")
     broken = get_task("anytext-t2i", {"fid_features": str(junk)})
-    assert "not a torch.export (.pt2) or TorchScript file" in broken.dataset_scores(
-        samples, records)["fid"]["skipped"]
+    assert "not a torch.export (.pt2) or TorchScript file" in scores_of(
+        broken, samples, records)["fid"]["skipped"]
 
 
 def test_clipscore_with_a_tiny_clip(anytext_data: Path, tiny_clip: Path) -> None:
@@ -145,7 +153,7 @@ def test_clipscore_with_a_tiny_clip(anytext_data: Path, tiny_clip: Path) -> None
                                     "clip_protocol": "clipscore,clipscore-textdiffuser"})
     samples = task.load(anytext_data)[:2]
     outputs = [Output(sample_id=s.id, images=(s.images[0].path or "",) * 2) for s in samples]
-    scores = task.dataset_scores(samples, records_for(task.name, samples, outputs))
+    scores = scores_of(task, samples, records_for(task.name, samples, outputs))
     expected = CLIPScorer(tiny_clip, "clipscore").score(
         [o.images[0] for o in outputs for _ in range(2)],
         [s.question or "" for s in samples for _ in range(2)])
@@ -164,7 +172,7 @@ def test_mario_fid_is_the_mean_over_image_indices(tmp_path: Path, features: Path
         gt = s.images[0].path if s.images else None
         other = save(Image.new("RGB", (64, 64), (90, 90, 90)), tmp_path / f"{s.id}_x.png")
         outputs.append(Output(sample_id=s.id, images=(gt or other, other)))
-    result = task.dataset_scores(samples, records_for(task.name, samples, outputs))["fid"]
+    result = scores_of(task, samples, records_for(task.name, samples, outputs))["fid"]
     # only LAIONEval4000 has images: 3 prompts per set, set 0 = the ground truth itself
     assert result["generated"] == 6 and result["reference"] == 3
     assert result["per_set"]["0"] == pytest.approx(0.0, abs=1e-9)

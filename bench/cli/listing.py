@@ -10,7 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from harmonybench.errors import RegistryError
-from harmonybench.registries import MODELS, PROTOCOLS, READERS, TASKS
+from harmonybench.meaning import MetricTable
+from harmonybench.registries import DATASET_PROTOCOLS, MODELS, PROTOCOLS, READERS, TASKS
 from harmonybench.registry import Registry
 
 
@@ -65,9 +66,25 @@ def task_lines() -> list[str]:
                                      f"{', '.join(cls.protocols)}]")
 
 
+DATASET_LEVEL = "dataset-level"
+"""The mark of a dataset-level protocol's line in ``harmonybench list protocols``."""
+
+
+def main_metric_text(metrics: MetricTable) -> str:
+    """``metric NAME (UNIT, higher|lower is better)`` of a declaration table's main metric."""
+    for name, info in metrics.items():
+        if info.main:
+            direction = "higher" if info.higher_is_better else "lower"
+            return f"metric {name} ({info.unit}, {direction} is better)"
+    return "no main metric"
+
+
 def protocol_lines() -> list[str]:
-    """One line per protocol: name, summary, metric."""
-    return _lines(PROTOCOLS, lambda cls: f"{cls.summary} [metric {cls.metric}]")
+    """One line per protocol: name, summary, metric; then the dataset-level protocols (FID,
+    CLIPScore, background preservation), marked ``[dataset-level; ...]``."""
+    return (_lines(PROTOCOLS, lambda cls: f"{cls.summary} [metric {cls.metric}]")
+            + _lines(DATASET_PROTOCOLS, lambda cls: f"{cls.summary} [{DATASET_LEVEL}; "
+                                                    f"{main_metric_text(cls.metrics)}]"))
 
 
 def model_lines() -> list[str]:
