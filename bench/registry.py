@@ -2,7 +2,9 @@
 
 Built-in implementations are listed here as import strings (nothing is imported until asked);
 third-party plugins add theirs through the entry-point groups ``harmonybench.tasks``,
-``harmonybench.models`` and ``harmonybench.protocols`` (value ``"package.module:Class"``).
+``harmonybench.models``, ``harmonybench.protocols``, ``harmonybench.dataset_protocols`` and
+``harmonybench.readers`` (value ``"package.module:Class"``; see
+:mod:`harmonybench.registries`).
 There is no global mutable registry: every lookup reads the built-in table and the installed
 distributions' entry points afresh.
 """
