@@ -56,7 +56,7 @@ class Versioned(ResultModel):
     """A whole file: carries its ``schema_version``."""
 
     schema_version: int = Field(
-        1, description="The file's format version; files without it are version 1.")
+        default=1, description="The file's format version; files without it are version 1.")
 
 
 # -- journal records ----------------------------------------------------------------------
@@ -74,15 +74,16 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     schema_version: int = Field(
-        1, alias="v",
+        default=1, alias="v",
         description="The line's format version (a short key: a journal has one per sample); "
                     "lines without it are version 1.")
     run_id: str
     task: str
     sample_id: str
     request_hash: str
-    template_id: str
-    template_hash: str
+    template_id: str | None = Field(
+        description="The prompt template the model was given (``null`` in some older lines).")
+    template_hash: str | None
     generation: dict[str, Any] = Field(default_factory=dict)
     raw_output: str | None = None
     images: list[str] = Field(default_factory=list)
@@ -160,10 +161,11 @@ class TaskSpec(ResultModel):
     data_sha256: str | None = None
     images: str | None = Field(default=None, description="The image folder, absolute.")
     images_from_data: str | None = Field(
-        None, description="The image folder relative to the data file's folder.")
-    data_from_run: str | None = Field(default=None, description="The data file relative to the run.")
+        default=None, description="The image folder relative to the data file's folder.")
+    data_from_run: str | None = Field(
+        default=None, description="The data file relative to the run folder.")
     images_from_run: str | None = Field(
-        None, description="The image folder relative to the run folder.")
+        default=None, description="The image folder relative to the run folder.")
     subset: str | None = Field(default=None, description="The benchmark subset, where named.")
     options: dict[str, str] = Field(default_factory=dict)
     default_protocol: str | None = None
