@@ -17,11 +17,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 from harmonybench.errors import DataError
 from harmonybench.meaning import UNDECLARED, MetricInfo, MetricMeanings, MetricTable
-from harmonybench.runfolder import RunFolder
+from harmonybench.resultfiles import TaskEntry, TaskSpec
+from harmonybench.runfolder import read_run_files
 from harmonybench.schema import canonical_json
 
 Modality = Literal["text", "image"]
@@ -49,7 +50,7 @@ def task_sort_key(task: str) -> tuple[int, str]:
     return (TASK_ORDER.index(task) if task in TASK_ORDER else len(TASK_ORDER), task)
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -154,93 +155,59 @@ def find_runs(path: str | Path) -> list[Path]:
     raise DataError(root, "is not a run folder (no run.json) and holds no run folders")
 
 
-def _count(path: Path, task: str, entry: Mapping[str, Any], key: str) -> int:
-    value = entry.get(key, 0)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise DataError(path, f"{value!r} is not a sample count", record=f"task {task}",
-                        field=key)
-    return value
-
-
-def _subset(spec: Mapping[str, Any]) -> str:
-    given = spec.get("subset")
-    if isinstance(given, str) and given:
-        return given
-    data = spec.get("data")
-    if isinstance(data, str):
-        parts = set(Path(data).parts)
+def _subset(spec: TaskSpec | None) -> str:
+    if spec is None:
+        return ""
+    if spec.subset:
+        return spec.subset
+    if spec.data:
+        parts = set(Path(spec.data).parts)
         for name in KNOWN_SUBSETS:
             if name in parts:
                 return name
     return ""
 
 
-def _task_scores(path: Path, run: Path, task: str, entry: Any,
-                 spec: Mapping[str, Any], meanings: MetricMeanings) -> TaskScores:
-    record = f"task {task}"
-    if not isinstance(entry, Mapping):
-        raise DataError(path, "a task entry must be a JSON object", record=record)
-    modality = entry.get("modality")
-    if modality not in MODALITIES:
-        raise DataError(path, f"modality {modality!r} is not 'text' or 'image'", record=record,
-                        field="modality")
-    default = entry.get("default_protocol")
-    if not isinstance(default, str) or not default:
-        raise DataError(path, "default_protocol must be a protocol name", record=record,
-                        field="default_protocol")
-    raw = entry.get("protocols", {})
-    if not isinstance(raw, Mapping):
-        raise DataError(path, "protocols must be an object {protocol: {metric: value}}",
-                        record=record, field="protocols")
-    protocols: dict[str, Mapping[str, float]] = {}
-    for name, metrics in raw.items():
-        if not isinstance(metrics, Mapping):
-            raise DataError(path, f"protocol {name!r} must map metric names to values",
-                            record=record, field="protocols")
-        protocols[str(name)] = MappingProxyType(
-            {str(m): v for m, v in metrics.items() if _is_number(v)})
+def _task_scores(path: Path, run: Path, task: str, entry: TaskEntry, spec: TaskSpec | None,
+                 meanings: MetricMeanings) -> TaskScores:
+    protocols = {name: MappingProxyType({m: v for m, v in metrics.items() if _is_number(v)})
+                 for name, metrics in entry.protocols.items()}
     declared: dict[str, MetricTable] = {}
     for name in protocols:
         try:
             declared[name] = meanings.table(task, name, entry)
         except ValueError as exc:
-            raise DataError(path, f"protocol {name!r}: {exc}", record=record,
+            raise DataError(path, f"protocol {name!r}: {exc}", record=f"task {task}",
                             field="metrics_info") from None
     return TaskScores(
-        task=task, run=run, modality=modality, kind=str(entry.get("kind", "")),
-        default_protocol=default, n=_count(path, task, entry, "n"),
-        scored=_count(path, task, entry, "scored"), failed=_count(path, task, entry, "failed"),
-        unsupported=_count(path, task, entry, "unsupported"),
-        missing=_count(path, task, entry, "missing"),
-        score_errors=_count(path, task, entry, "score_errors"),
+        task=task, run=run, modality=entry.modality, kind=entry.kind,
+        default_protocol=entry.default_protocol, n=entry.n, scored=entry.scored,
+        failed=entry.failed, unsupported=entry.unsupported, missing=entry.missing,
+        score_errors=entry.score_errors,
         protocols=MappingProxyType(protocols), subset=_subset(spec),
         meanings=MappingProxyType(declared),
     )
 
 
 def load_run(path: str | Path, meanings: MetricMeanings | None = None) -> RunScores:
-    """Read one run folder's ``run.json`` and ``scores.json``.
+    """Read one run folder's ``run.json`` and ``scores.json``
+    (:func:`harmonybench.runfolder.read_run_files`).
 
     ``meanings`` looks up declarations the file does not record (a fresh lookup by default).
 
     Raises:
         DataError: a missing or malformed file, naming the file, the task and the field.
     """
-    folder = RunFolder(Path(path).expanduser())
-    info = folder.read_run_json()
-    scores = folder.read_scores_json()
-    model = info.get("model", scores.get("model"))
-    if not isinstance(model, Mapping):
-        raise DataError(folder.run_json, "the model spec must be an object", field="model")
-    specs = {s.get("task"): s for s in info.get("tasks", []) if isinstance(s, Mapping)}
+    files = read_run_files(path)
+    folder, info, scores = files.folder, files.info, files.scores
     lookup = meanings or MetricMeanings()
     tasks = {
-        str(task): _task_scores(folder.scores_json, folder.root, str(task), entry,
-                                specs.get(task, {}), lookup)
-        for task, entry in scores["tasks"].items()
+        task: _task_scores(folder.scores_json, folder.root, task, entry, info.spec(task),
+                           lookup)
+        for task, entry in scores.tasks.items()
     }
-    run_id = str(scores.get("run_id") or info.get("run_id") or folder.root.name)
-    return RunScores(folder.root, run_id, MappingProxyType(dict(model)),
+    run_id = scores.run_id or info.run_id or folder.root.name
+    return RunScores(folder.root, run_id, MappingProxyType(info.model.to_json_dict()),
                      MappingProxyType(tasks))
 
 

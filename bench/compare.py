@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 
 import numpy as np
 
@@ -42,7 +42,8 @@ from harmonybench.errors import HarmonyBenchError
 from harmonybench.frames import FrameLookup
 from harmonybench.journal import read_task_journals
 from harmonybench.meaning import MetricInfo, MetricMeanings, Unit
-from harmonybench.runfolder import RunFolder
+from harmonybench.resultfiles import RunInfo, ScoresFile, TaskSpec
+from harmonybench.runfolder import RunFolder, read_run_files
 from harmonybench.scales import scale_for
 from harmonybench.schema import Record
 from harmonybench.stats import paired_test
@@ -136,43 +137,37 @@ class LoadedRun:
     """A run folder's ``run.json``, ``scores.json`` and records by task."""
 
     folder: RunFolder
-    info: dict[str, Any]
-    scores: dict[str, Any]
+    info: RunInfo
+    scores: ScoresFile
     records: dict[str, dict[str, Record]]
 
 
 def load_run(path: str | Path) -> LoadedRun:
-    """Read a run folder for comparison."""
-    folder = RunFolder(Path(path).expanduser())
-    info = folder.read_run_json()
-    scores = folder.read_scores_json()
+    """Read a run folder for comparison (:func:`harmonybench.runfolder.read_run_files`)."""
+    files = read_run_files(path)
     records = {
-        task: {r.sample_id: r for r in read_task_journals(folder.task_dir(task))}
-        for task in scores.get("tasks", {})
+        task: {r.sample_id: r for r in read_task_journals(files.folder.task_dir(task))}
+        for task in files.scores.tasks
     }
-    return LoadedRun(folder, info, scores, records)
-
-
-def _task_specs(info: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    return {spec["task"]: spec for spec in info.get("tasks", [])}
+    return LoadedRun(files.folder, files.info, files.scores, records)
 
 
 def check_comparable(base: LoadedRun, cand: LoadedRun, shared: list[str]) -> list[str]:
     """Reasons the runs are not comparable (different data files or prompts)."""
     problems = []
-    b_specs, c_specs = _task_specs(base.info), _task_specs(cand.info)
     for task in shared:
-        b, c = b_specs.get(task, {}), c_specs.get(task, {})
-        if b.get("data_sha256") != c.get("data_sha256"):
+        b = base.info.spec(task) or TaskSpec(task=task)
+        c = cand.info.spec(task) or TaskSpec(task=task)
+        if b.data_sha256 != c.data_sha256:
             problems.append(f"{task}: the runs used different data files "
-                            f"({b.get('data')} vs {c.get('data')})")
-        if b.get("template_hash") != c.get("template_hash"):
+                            f"({b.data} vs {c.data})")
+        if b.template_hash != c.template_hash:
             problems.append(f"{task}: the runs used different prompt templates "
-                            f"({b.get('template_id')}#{b.get('template_hash')} vs "
-                            f"{c.get('template_id')}#{c.get('template_hash')})")
-        if b.get("limit") != c.get("limit"):
+                            f"({b.template_id}#{b.template_hash} vs "
+                            f"{c.template_id}#{c.template_hash})")
+        if b.limit != c.limit:
             problems.append(f"{task}: the runs used different --limit "
-                            f"({b.get('limit')} vs {c.get('limit')})")
+                            f"({b.limit} vs {c.limit})")
     return problems
 
 
@@ -211,7 +206,7 @@ def threshold_for(protocol: str, metric: str, info: MetricInfo, max_drop: float,
     return DEFAULT_THRESHOLDS[info.unit]
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -240,7 +235,7 @@ def compare_runs(
     if bad:
         raise HarmonyBenchError(f"--threshold must be METRIC=VALUE with VALUE >= 0: {bad}")
     base, cand = load_run(base_path), load_run(cand_path)
-    b_tasks, c_tasks = base.scores.get("tasks", {}), cand.scores.get("tasks", {})
+    b_tasks, c_tasks = base.scores.tasks, cand.scores.tasks
     shared = [t for t in b_tasks if t in c_tasks]
     if not shared:
         raise HarmonyBenchError(f"{base_path} and {cand_path} share no task")
@@ -257,17 +252,19 @@ def compare_runs(
     meanings = MetricMeanings()
     for task in shared:
         b_entry, c_entry = b_tasks[task], c_tasks[task]
-        defaults = [str(e.get("default_protocol") or "") for e in (b_entry, c_entry)]
+        defaults = [e.default_protocol for e in (b_entry, c_entry)]
         if defaults[0] != defaults[1]:
             warnings.append(f"{task}: the runs headline different protocols ({defaults[0]} "
                             f"(base) vs {defaults[1]} (candidate))")
-        for key, label in (("failed", "failed"), ("unsupported", "unsupported"),
-                           ("score_errors", "unscorable")):
-            if b_entry.get(key, 0) != c_entry.get(key, 0):
-                warnings.append(f"{task}: {label} samples {b_entry.get(key, 0)} (base) vs "
-                                f"{c_entry.get(key, 0)} (candidate)")
-        for protocol, b_metrics in b_entry.get("protocols", {}).items():
-            c_metrics = c_entry.get("protocols", {}).get(protocol)
+        for label, b_count, c_count in (
+                ("failed", b_entry.failed, c_entry.failed),
+                ("unsupported", b_entry.unsupported, c_entry.unsupported),
+                ("unscorable", b_entry.score_errors, c_entry.score_errors)):
+            if b_count != c_count:
+                warnings.append(f"{task}: {label} samples {b_count} (base) vs "
+                                f"{c_count} (candidate)")
+        for protocol, b_metrics in b_entry.protocols.items():
+            c_metrics = c_entry.protocols.get(protocol)
             if not c_metrics:
                 continue
             try:

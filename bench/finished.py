@@ -16,23 +16,28 @@ from typing import Any
 
 from harmonybench.errors import DataError
 from harmonybench.journal import iter_journal_files, read_task_journals
+from harmonybench.resultfiles import ScoresFile
 from harmonybench.runfolder import RunFolder
 
 
 def finished_scores(folder: RunFolder, tasks: Mapping[str, Sequence[str]], *,
-                    packages: Mapping[str, Any]) -> dict[str, Any] | None:
-    """``scores.json`` of ``folder`` when it is finished for ``tasks`` (name: sample ids)."""
+                    packages: Mapping[str, Any]) -> ScoresFile | None:
+    """``scores.json`` of ``folder`` when it is finished for ``tasks`` (name: sample ids).
+
+    A folder whose files do not validate (or are of another schema version) is not finished:
+    the run goes on and writes them again.
+    """
     if not folder.scores_json.is_file() or not folder.run_json.is_file():
         return None
     try:
-        scores = folder.read_scores_json()
-        if folder.read_run_json().get("packages") != dict(packages):
+        scores = folder.read_scores()
+        if folder.read_run_info().packages != dict(packages):
             return None
     except DataError:
         return None
     written = folder.scores_json.stat().st_mtime
     for name, sample_ids in tasks.items():
-        if name not in scores["tasks"]:
+        if name not in scores.tasks:
             return None
         task_dir = folder.task_dir(name)
         if any(path.stat().st_mtime > written for path in iter_journal_files(task_dir)):

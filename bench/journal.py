@@ -16,15 +16,15 @@ stored relative path never holds the run id, so the two cannot be confused).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from harmonybench.errors import DataError
+from harmonybench.resultfiles import SchemaVersionError, read_record
 from harmonybench.schema import Record
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def stored_line(record: Record, root: Path) -> str:
         absolute = os.path.abspath(image)
         inside = os.path.commonpath([base, absolute]) == base
         images.append(Path(os.path.relpath(absolute, base)).as_posix() if inside else absolute)
-    return replace(record, images=images).to_json()
+    return record.model_copy(update={"images": images}).to_json()
 
 
 def _loaded_path(image: str, root: Path, run_id: str) -> str:
@@ -84,8 +84,11 @@ class JournalRead:
 def read_journal(path: Path) -> JournalRead:
     """Read every complete record of one journal file.
 
+    Each line is parsed and validated by :func:`harmonybench.resultfiles.read_record`.
+
     Raises:
-        DataError: a line other than the last one is not a JSON record.
+        DataError: a line other than the last one is not a JSON record (names the line and
+            the field), or a line of a schema version this harmonybench does not read.
     """
     if not path.exists():
         return JournalRead([], 0, 0)
@@ -98,14 +101,16 @@ def read_journal(path: Path) -> JournalRead:
     for lineno, line in enumerate(lines[:-1], start=1):
         if line.strip():
             try:
-                records.append(_loaded(Record.from_dict(json.loads(line)), root))
-            except (json.JSONDecodeError, TypeError, UnicodeDecodeError) as exc:
+                records.append(_loaded(read_record(line, path=path, lineno=lineno), root))
+            except SchemaVersionError:
+                raise
+            except DataError as exc:
                 if lineno == len(lines) - 1 and not lines[-1]:
                     # The last complete-looking line is garbage: treat it as torn too.
                     log.warning("%s: dropping unreadable last line %d", path, lineno)
                     return JournalRead(records, len(raw) - offset, offset)
-                raise DataError(path, f"journal line is not a record: {exc}",
-                                record=f"line {lineno}") from exc
+                raise DataError(path, f"journal line is not a record: {exc.problem}",
+                                record=exc.record, field=exc.field) from None
         offset += len(line) + 1
     torn = lines[-1]
     if torn:

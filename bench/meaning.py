@@ -21,9 +21,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from harmonybench.errors import HarmonyBenchError
+
+if TYPE_CHECKING:  # resultmodels imports Unit from here
+    from harmonybench.resultmodels import TaskEntry
 
 Unit = Literal["fraction", "count", "sum", "fid", "clipscore", "db", "ssim", "number"]
 UNITS: tuple[Unit, ...] = get_args(Unit)
@@ -133,13 +136,22 @@ class MetricMeanings:
         self._registry: dict[tuple[str, str], MetricTable] = {}
 
     def table(self, task: str, protocol: str,
-              entry: Mapping[str, Any] | None = None) -> MetricTable:
+              entry: TaskEntry | Mapping[str, Any] | None = None) -> MetricTable:
         """``protocol``'s declarations on ``task`` (empty when nobody declares them).
 
+        ``entry`` is the task's ``scores.json`` entry: read and validated
+        (:class:`harmonybench.resultmodels.TaskEntry`), or a plain mapping.
+
         Raises:
-            ValueError: the entry's ``metrics_info`` for ``protocol`` is malformed.
+            ValueError: a plain entry's ``metrics_info`` for ``protocol`` is malformed.
         """
-        recorded = entry.get("metrics_info") if entry is not None else None
+        if entry is not None and not isinstance(entry, Mapping):
+            declared = entry.metrics_info.get(protocol)
+            if declared is not None:
+                return MappingProxyType({
+                    metric: MetricInfo(d.unit, d.higher_is_better, d.main, d.statistic)
+                    for metric, d in declared.items()})
+        recorded = entry.get("metrics_info") if isinstance(entry, Mapping) else None
         if isinstance(recorded, Mapping) and protocol in recorded:
             return table_from_json(recorded[protocol])
         key = (task, protocol)
@@ -148,7 +160,7 @@ class MetricMeanings:
         return self._registry[key]
 
     def info(self, task: str, protocol: str, metric: str,
-             entry: Mapping[str, Any] | None = None) -> MetricInfo:
+             entry: TaskEntry | Mapping[str, Any] | None = None) -> MetricInfo:
         """The meaning of ``metric`` (:data:`UNDECLARED` when nobody declares it)."""
         return self.table(task, protocol, entry).get(metric, UNDECLARED)
 

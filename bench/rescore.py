@@ -24,6 +24,7 @@ from harmonybench.errors import DataError
 from harmonybench.journal import iter_journal_files, read_journal, rewrite_journal
 from harmonybench.protocol import BaseProtocol
 from harmonybench.registries import get_task
+from harmonybench.resultfiles import RunInfo, ScoresFile, TaskSpec
 from harmonybench.runfolder import RunFolder, now, recorded_path, sha256_file
 from harmonybench.schema import Record
 from harmonybench.scoring import resolve_protocols, score_records
@@ -38,16 +39,16 @@ class _Planned:
     """A task of the run, built and with its protocols checked, before any data is read."""
 
     task: Task
-    spec: dict[str, Any]
+    spec: TaskSpec
     protocols: list[BaseProtocol[Any]]
 
 
-def _plan(folder: RunFolder, info: Mapping[str, Any], protocols: Sequence[str]) -> list[_Planned]:
+def _plan(folder: RunFolder, info: RunInfo, protocols: Sequence[str]) -> list[_Planned]:
     planned = []
-    for spec in info.get("tasks", []):
-        options = dict(spec.get("options") or {})
+    for spec in info.tasks:
+        options = dict(spec.options)
         options.pop("default_protocol", None)
-        task = get_task(spec["task"], options)
+        task = get_task(spec.task, options)
         planned.append(_Planned(task, spec, resolve_protocols(task, protocols or task.protocols)))
     return planned
 
@@ -91,9 +92,9 @@ def rescore(run_dir: str | Path, protocols: Sequence[str] = (), *,
         DataError: a task's data is gone, or changed without ``force``.
     """
     folder = RunFolder(Path(run_dir).expanduser())
-    info = folder.read_run_json()
+    info = folder.read_run_info()
     planned = _plan(folder, info, protocols)
-    scores: dict[str, Any] = {"run_id": info.get("run_id"), "model": info.get("model"),
+    scores: dict[str, Any] = {"run_id": info.run_id, "model": info.model,
                               "written": now(), "rescored": True, "tasks": {}}
     for item in planned:
         task, spec = item.task, item.spec
@@ -102,17 +103,18 @@ def rescore(run_dir: str | Path, protocols: Sequence[str] = (), *,
             raise DataError(data or folder.run_json, f"the data of task {task.name!r} "
                                                      f"recorded in {folder.run_json} is gone")
         digest = sha256_file(data)
-        if digest != spec.get("data_sha256") and not force:
+        if digest != spec.data_sha256 and not force:
             raise DataError(data, "changed since the run (sha256 differs from run.json); "
                                   "pass --force to rescore against the new file")
         images = recorded_path(folder.root, spec, "images")
         samples = task.load(data, images)
-        if spec.get("limit") is not None:
-            samples = samples[: int(spec["limit"])]
+        if spec.limit is not None:
+            samples = samples[: spec.limit]
         records_all = _rescore_journals(folder, item, {s.id: s for s in samples})
         latest = {r.sample_id: r for r in records_all}
         scores["tasks"][task.name] = summarize_task(
             task, samples, list(latest.values()), item.protocols,
-            default_protocol=spec.get("default_protocol"))
-    folder.write_json(folder.scores_json, scores)
-    return scores
+            default_protocol=spec.default_protocol)
+    typed = ScoresFile.model_validate(scores)
+    folder.write_scores(typed)
+    return typed.to_json_dict()

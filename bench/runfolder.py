@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import platform
 import re
@@ -25,9 +24,18 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from harmonybench.errors import DataError
+from harmonybench.resultfiles import (
+    RunInfo,
+    ScoresFile,
+    TaskSpec,
+    read_run_info,
+    read_scores,
+    write_run_info,
+    write_scores,
+)
 from harmonybench.schema import short_hash
 
 RUN_JSON = "run.json"
@@ -65,16 +73,6 @@ def package_versions() -> dict[str, str | None]:
         except metadata.PackageNotFoundError:
             versions[name] = None
     return versions
-
-
-def read_json(path: Path) -> Any:
-    """A JSON file's content; unreadable or malformed files raise one DataError naming it."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise DataError(path, f"not valid JSON: {exc.msg}", record=f"line {exc.lineno}") from exc
-    except OSError as exc:
-        raise DataError(path, f"cannot be read: {exc.strerror or exc}") from exc
 
 
 def slug(text: str) -> str:
@@ -121,7 +119,7 @@ def location_spec(root: Path, data: Path, images: Path | None) -> dict[str, str 
     }
 
 
-def recorded_path(root: Path, spec: dict[str, Any], key: str) -> Path | None:
+def recorded_path(root: Path, spec: TaskSpec, key: Literal["data", "images"]) -> Path | None:
     """A path ``run.json`` recorded under ``key`` (``data`` or ``images``), as it is found now.
 
     The path relative to the run folder (``{key}_from_run``) comes first, then the absolute one
@@ -129,11 +127,11 @@ def recorded_path(root: Path, spec: dict[str, Any], key: str) -> Path | None:
     records none; the first candidate when none exists (the caller says it is gone).
     """
     candidates: list[Path] = []
-    relative = spec.get(f"{key}_from_run")
-    if isinstance(relative, str) and relative:
+    relative = spec.data_from_run if key == "data" else spec.images_from_run
+    if relative:
         candidates.append(root / relative)
-    given = spec.get(key)
-    if isinstance(given, str) and given:
+    given = spec.data if key == "data" else spec.images
+    if given:
         candidates.append(Path(given).expanduser())
     for candidate in candidates:
         if candidate.exists():
@@ -165,33 +163,45 @@ class RunFolder:
         """Where image-out adapters write a task's images."""
         return self.root / task / "images"
 
-    def read_run_json(self) -> dict[str, Any]:
-        """The parsed ``run.json``."""
+    def read_run_info(self) -> RunInfo:
+        """The typed ``run.json`` (:func:`harmonybench.resultfiles.read_run_info`)."""
         if not self.run_json.exists():
             raise DataError(self.root, "is not a run folder (no run.json)")
-        data = read_json(self.run_json)
-        if not isinstance(data, dict):
-            raise DataError(self.run_json, "must be a JSON object")
-        return data
+        return read_run_info(self.run_json)
 
-    def read_scores_json(self) -> dict[str, Any]:
-        """The parsed ``scores.json`` of a finished (or rescored) run."""
+    def read_scores(self) -> ScoresFile:
+        """The typed ``scores.json`` of a finished (or rescored) run."""
         if not self.scores_json.is_file():
             raise DataError(self.root, "has no scores.json (the run has not finished; run it "
                                        "again to resume, or `harmonybench rescore` it)")
-        scores = read_json(self.scores_json)
-        if not isinstance(scores, dict) or not isinstance(scores.get("tasks"), dict):
-            raise DataError(self.scores_json, "must be an object with a 'tasks' object",
-                            field="tasks")
-        return scores
+        return read_scores(self.scores_json)
 
-    def write_json(self, path: Path, value: Any) -> None:
-        """Write JSON atomically (temporary file, then rename)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n",
-                       encoding="utf-8")
-        os.replace(tmp, path)
+    def write_run_info(self, info: RunInfo) -> None:
+        """Write ``run.json`` atomically."""
+        write_run_info(self.run_json, info)
+
+    def write_scores(self, scores: ScoresFile) -> None:
+        """Write ``scores.json`` atomically."""
+        write_scores(self.scores_json, scores)
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """A finished run folder's ``run.json`` and ``scores.json``, read and validated."""
+
+    folder: RunFolder
+    info: RunInfo
+    scores: ScoresFile
+
+
+def read_run_files(path: str | Path) -> RunFiles:
+    """Read a run folder's ``run.json`` and ``scores.json`` (every run reader starts here).
+
+    Raises:
+        DataError: no run folder, no ``scores.json``, or a file that does not validate.
+    """
+    folder = RunFolder(Path(path).expanduser())
+    return RunFiles(folder, folder.read_run_info(), folder.read_scores())
 
 
 def command_line() -> list[str]:

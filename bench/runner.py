@@ -42,6 +42,7 @@ from harmonybench.preflight import check_inputs, check_served_kinds
 from harmonybench.progress import progress_bar
 from harmonybench.protocol import BaseProtocol
 from harmonybench.registries import MODELS, get_task
+from harmonybench.resultfiles import Attempt, RunInfo, ScoresFile
 from harmonybench.runfolder import (
     RunFolder,
     command_line,
@@ -280,8 +281,9 @@ def merge_scores(run: str, folder: RunFolder, prepared: list[PreparedTask],
             item.task, item.samples, records, item.protocols,
             default_protocol=item.spec["default_protocol"],
         )
-    folder.write_json(folder.scores_json, scores)
-    return scores
+    typed = ScoresFile.model_validate(scores)
+    folder.write_scores(typed)
+    return typed.to_json_dict()
 
 
 def _start_folder(folder: RunFolder, config: RunConfig, world: World,
@@ -295,23 +297,23 @@ def _start_folder(folder: RunFolder, config: RunConfig, world: World,
             shutil.move(str(folder.root), str(backup))
             log.warning("--fresh: the previous run folder was moved to %s", backup)
         folder.root.mkdir(parents=True, exist_ok=True)
-        attempts: list[dict[str, Any]] = []
+        attempts: list[Attempt] = []
         if folder.run_json.exists():
-            attempts = list(folder.read_run_json().get("attempts", []))
-        attempts.append({"started": now(), "command": command_line(),
-                         "world_size": world.world_size})
-        folder.write_json(folder.run_json, {**run_json, "attempts": attempts})
+            attempts = list(folder.read_run_info().attempts)
+        attempts.append(Attempt(started=now(), command=command_line(),
+                                world_size=world.world_size))
+        folder.write_run_info(RunInfo.model_validate({**run_json, "attempts": attempts}))
     world.barrier()
 
 
 def _finish_folder(folder: RunFolder, failed: int, *, reused: bool = False) -> None:
-    data = folder.read_run_json()
-    if data.get("attempts"):
-        ended: dict[str, Any] = {"ended": now(), "failed_samples": failed}
+    info = folder.read_run_info()
+    if info.attempts:
+        last = info.attempts[-1]
+        last.ended, last.failed_samples = now(), failed
         if reused:
-            ended["reused"] = "finished before: nothing generated, scores.json kept"
-        data["attempts"][-1].update(ended)
-    folder.write_json(folder.run_json, data)
+            last.reused = "finished before: nothing generated, scores.json kept"
+    folder.write_run_info(info)
 
 
 def run(config: RunConfig) -> RunResult:
@@ -347,9 +349,10 @@ def run(config: RunConfig) -> RunResult:
             _start_folder(folder, config, world, run_json)
             if reused is not None:
                 log.info("run %s is finished; reusing %s", run_name, folder.scores_json)
-                failed = sum(int(t.get("failed", 0)) for t in reused["tasks"].values())
+                failed = sum(t.failed for t in reused.tasks.values())
                 _finish_folder(folder, failed, reused=True)
-                return RunResult(folder.root, run_name, reused, failed, reused=True)
+                return RunResult(folder.root, run_name, reused.to_json_dict(), failed,
+                                 reused=True)
             show = config.progress if config.progress is not None else \
                 Console(stderr=True).is_terminal
             with progress_bar(show and world.is_main) as progress:

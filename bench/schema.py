@@ -5,7 +5,8 @@ one into a :class:`Request`, a model adapter answers a batch of requests with :c
 objects, the task extracts an answer, protocols score it, and a :class:`Record` is journaled.
 
 Raw output and scores live in separate fields of :class:`Record`, so a metric fix never needs
-inference again.
+inference again. :class:`Record` is a journal line, defined with the other result files in
+:mod:`harmonybench.resultmodels` and re-exported here.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ import hashlib
 import io
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from harmonybench.errors import ImageError
 from harmonybench.layout import TextLayout
+from harmonybench.resultmodels import LEGACY_SCORING_FAILED as LEGACY_SCORING_FAILED
+from harmonybench.resultmodels import Record as Record
+from harmonybench.resultmodels import Scores as Scores
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -209,70 +213,6 @@ class Output:
     def ok(self) -> bool:
         """Whether the adapter produced an answer."""
         return self.error is None and not self.unsupported
-
-
-LEGACY_SCORING_FAILED = "scoring failed: "
-"""How journals written before :attr:`Record.score_error` began a scoring error's message."""
-
-Scores = dict[str, dict[str, float]]
-"""Per-protocol scores of one sample: ``{protocol: {metric: value}}``."""
-
-
-@dataclass
-class Record:
-    """One journaled line: everything known about one sample of one run.
-
-    Scores are kept apart from the raw output, so ``rescore`` can re-apply any protocol.
-    """
-
-    run_id: str
-    task: str
-    sample_id: str
-    request_hash: str
-    template_id: str
-    template_hash: str
-    generation: dict[str, Any] = field(default_factory=dict)
-    raw_output: str | None = None
-    images: list[str] = field(default_factory=list)
-    answer: Any = None
-    scores: Scores = field(default_factory=dict)
-    latency_s: float = 0.0
-    error: str | None = None
-    unsupported: bool = False
-    rank: int = 0
-    metadata: dict[str, Any] = field(default_factory=dict)
-    score_error: str | None = None
-    """Why the answer could not be extracted or scored (a bug in a task or protocol, never the
-    model's failure): the output is kept, and ``harmonybench rescore`` scores it again."""
-
-    def to_json(self) -> str:
-        """One JSON line (no trailing newline)."""
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"), default=str)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Record:
-        """Build a record from a parsed journal line; unknown keys are kept in ``metadata``."""
-        known = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in data.items() if k in known}
-        extra = {k: v for k, v in data.items() if k not in known}
-        record = cls(**kwargs)
-        error = record.error or ""
-        if error.startswith(LEGACY_SCORING_FAILED) and record.score_error is None:
-            # journals before score_error recorded scoring bugs as the model's failure
-            record.score_error, record.error = error, None
-        if extra:
-            record.metadata = {**record.metadata, **extra}
-        return record
-
-    @property
-    def failed(self) -> bool:
-        """Whether the model failed on this sample (an error, or an unsupported request)."""
-        return self.error is not None or self.unsupported
-
-    @property
-    def scored(self) -> bool:
-        """Whether the record holds an answer and its scores (no failure, no scoring error)."""
-        return not self.failed and self.score_error is None and self.answer is not None
 
 
 def as_path(value: str | Path) -> Path:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -20,6 +19,7 @@ from harmonybench.cli.common import (
 from harmonybench.errors import HarmonyBenchError
 from harmonybench.model import parse_model_args
 from harmonybench.rescore import rescore
+from harmonybench.resultfiles import ScoresFile
 from harmonybench.runner import RunConfig, TaskInput, run
 from harmonybench.summary import scores_table
 
@@ -121,13 +121,13 @@ def run_command(
     if result.scores is not None:
         stdout_console().print(scores_table(result.scores, title=f"run {result.run_id}"))
         typer.echo(f"run folder: {result.folder}")
-        report_failures(result.scores, result.folder)
+        report_failures(ScoresFile.model_validate(result.scores), result.folder)
     if strict and (result.failed or result.score_errors):
         fail(f"{result.failed} samples failed and {result.score_errors} could not be scored "
              f"(--strict); see {result.folder}/scores.json", code=1)
 
 
-def report_failures(scores: Mapping[str, Any], folder: Path, shown: int = 5) -> None:
+def report_failures(scores: ScoresFile, folder: Path, shown: int = 5) -> None:
     """On stderr: how many samples of each task failed or could not be scored, then the first
     ``shown`` errors.
 
@@ -136,31 +136,30 @@ def report_failures(scores: Mapping[str, Any], folder: Path, shown: int = 5) -> 
     ``--retry-failed``; scoring errors (an extraction or protocol bug, the output kept) by
     ``harmonybench rescore``. Nothing is printed when every sample was scored.
     """
-    tasks = scores.get("tasks", {})
+    tasks = scores.tasks
     parts: dict[str, str] = {}
     total = failures = 0
     for task, entry in tasks.items():
-        failed, unsupported = int(entry.get("failed", 0)), int(entry.get("unsupported", 0))
-        score_errors = int(entry.get("score_errors", 0))
+        failed, unsupported, score_errors = entry.failed, entry.unsupported, entry.score_errors
         if failed or unsupported or score_errors:
             total += failed + unsupported + score_errors
             failures += failed
             said = [f"{failed} failed"] if failed or not score_errors else []
             said += [f"{unsupported} unsupported"] if unsupported else []
             said += [f"{score_errors} could not be scored"] if score_errors else []
-            said[0] = said[0].replace(" ", f" of {entry.get('n', '?')} ", 1)
+            said[0] = said[0].replace(" ", f" of {entry.n} ", 1)
             parts[task] = f"{task}: {', '.join(said)}"
     if not total:
         return
     warn(f"{total} sample{'s' if total != 1 else ''} not scored ({'; '.join(parts.values())})")
-    errors = [f"{task} {line}" for task in parts for line in tasks[task].get("errors", [])]
+    errors = [f"{task} {line}" for task in parts for line in tasks[task].errors]
     for line in errors[:shown]:
         typer.echo(f"  {line}", err=True)
     more = total - min(len(errors), shown)
     how = []
     if failures:
         how.append("--retry-failed runs failed samples again")
-    if any(int(entry.get("score_errors", 0)) for entry in tasks.values()):
+    if any(entry.score_errors for entry in tasks.values()):
         how.append("`harmonybench rescore` scores the kept outputs again once the task or "
                    "protocol is fixed")
     typer.echo(f"  {f'... and {more} more; ' if more > 0 else ''}every error is journaled "
@@ -194,7 +193,7 @@ def rescore_command(
             continue
         stdout_console().print(scores_table(scores, title=f"rescored {run_dir.name}"))
         typer.echo(f"run folder: {run_dir}")
-        report_failures(scores, run_dir)
+        report_failures(ScoresFile.model_validate(scores), run_dir)
     if failed and len(run_dirs) > 1:
         fail(f"{failed} of {len(run_dirs)} run folders could not be rescored (see above)")
     if failed:
