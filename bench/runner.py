@@ -352,7 +352,8 @@ def run(config: RunConfig) -> RunResult:
                 failed = sum(t.failed for t in reused.tasks.values())
                 _finish_folder(folder, failed, reused=True)
                 return RunResult(folder.root, run_name, reused.to_json_dict(), failed,
-                                 reused=True)
+                                 reused=True, score_errors=sum(
+                                     t.score_errors for t in reused.tasks.values()))
             show = config.progress if config.progress is not None else \
                 Console(stderr=True).is_terminal
             with progress_bar(show and world.is_main) as progress:
