@@ -122,9 +122,22 @@ def run_command(
         stdout_console().print(scores_table(result.scores, title=f"run {result.run_id}"))
         typer.echo(f"run folder: {result.folder}")
         report_failures(result.scores, result.folder)
+        if nothing_scored(result.scores):
+            fail(f"nothing scored: every sample failed or could not be scored (see above); "
+                 f"the errors are journaled under {result.folder}")
     if strict and (result.failed or result.score_errors):
         fail(f"{result.failed} samples failed and {result.score_errors} could not be scored "
              f"(--strict); see {result.folder}/scores.json", code=1)
+
+
+def nothing_scored(scores: Mapping[str, Any]) -> bool:
+    """Whether a run scored no sample at all although some task had answers to score against
+    and some sample failed or could not be scored (the run then exits 2, never 0 with a table
+    of dashes: a wrong folder or image count, a missing engine)."""
+    tasks = [entry for entry in scores.get("tasks", {}).values()
+             if not str(entry.get("note", "")).startswith("no ground truth")]
+    return bool(tasks) and not any(int(entry.get("scored", 0)) for entry in tasks) and any(
+        int(entry.get(key, 0)) for entry in tasks for key in ("failed", "unsupported", "score_errors"))
 
 
 def report_failures(scores: Mapping[str, Any], folder: Path, shown: int = 5) -> None:
