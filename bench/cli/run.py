@@ -136,8 +136,9 @@ def nothing_scored(scores: Mapping[str, Any]) -> bool:
     of dashes: a wrong folder or image count, a missing engine)."""
     tasks = [entry for entry in scores.get("tasks", {}).values()
              if not str(entry.get("note", "")).startswith("no ground truth")]
+    counts = ("failed", "unsupported", "score_errors")
     return bool(tasks) and not any(int(entry.get("scored", 0)) for entry in tasks) and any(
-        int(entry.get(key, 0)) for entry in tasks for key in ("failed", "unsupported", "score_errors"))
+        int(entry.get(key, 0)) for entry in tasks for key in counts)
 
 
 def report_failures(scores: Mapping[str, Any], folder: Path, shown: int = 5) -> None:
