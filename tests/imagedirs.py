@@ -73,3 +73,20 @@ def write_generated(folder: Path, samples: Sequence[Sample], naming: str, count:
             path.parent.mkdir(parents=True, exist_ok=True)
             image.save(path, quality=95)
     return folder
+
+
+def write_doc_folders(root: Path) -> None:
+    """``generated/`` of the user guide's sandbox (``docs/running.md``), for the demo data in
+    ``root/data``: ``anytext`` (AnyText naming, 4 per prompt), ``textharmony`` (``gen_img_*``,
+    1 per prompt), ``edits`` (``<stem>_mask.jpg``) and ``mario`` (``<Subset>/<i>.png``)."""
+    from harmonybench.registries import get_task
+
+    data, out = root / "data", root / "generated"
+    t2i = get_task("anytext-t2i", {"fid": "off"}).load(data / "anytext" / "test1k.json")
+    write_generated(out / "anytext", t2i, "anytext", 4)
+    write_generated(out / "textharmony", t2i, "textharmony", 1)
+    edits = get_task("anytext-edit", {"fid": "off"}).load(
+        data / "anytext_edit" / "edit_gt.json")
+    write_generated(out / "edits", edits, "mask", 1)
+    mario = get_task("mario-eval", {"fid": "off"}).load(data / "mario" / "MARIOEval" / "DemoEval")
+    write_generated(out / "mario", mario, "id", 1)
