@@ -115,6 +115,12 @@ def summarize_task(
     for protocol in protocols:
         values = [r.scores[protocol.name] for r in scored_records]
         entry["protocols"][protocol.name] = protocol.reduce(values, scored_samples)
+        warning = entry["protocols"][protocol.name].get("warning")
+        if isinstance(warning, str) and protocol.name == entry["default_protocol"]:
+            # a protocol's own warning (a grounding frame that does not fit the answers)
+            # stays in its mapping; it is logged for the headline protocol only, since the
+            # other frames' variants misread the answers by design (harmonybench.frames)
+            log.warning("%s: %s: %s", task.name, protocol.name, warning)
         if readers:
             # an OCR-based score is only meaningful with the reader that produced it
             entry["protocols"][protocol.name]["reader"] = "; ".join(readers)

@@ -30,10 +30,12 @@ _KEYWORD = re.compile(r"'([^'\n]*)'")
 
 @dataclass(frozen=True)
 class TargetLine:
-    """One ground-truth text line: its text as scored and its polygon (pixels)."""
+    """One ground-truth text line: its text as scored, its polygon (pixels) and the
+    annotation's ``language`` (AnyText's ``"Latin"``/``"Chinese"``; ``None`` when absent)."""
 
     text: str
     polygon: tuple[tuple[float, float], ...]
+    language: str | None = None
 
 
 def _where(sample: Sample) -> dict[str, str]:
@@ -74,6 +76,10 @@ def target_lines(sample: Sample, *, truncate: bool = True) -> list[TargetLine]:
         if not isinstance(polygon, Sequence) or isinstance(polygon, str):
             raise DataError(sample.task, f"polygon {polygon!r} is not a list of [x, y] points",
                             field=f"{field}.polygon", **_where(sample))
+        language = line.get("language")
+        if language is not None and not isinstance(language, str):
+            raise DataError(sample.task, f"language {language!r} is not a string",
+                            field=f"{field}.language", **_where(sample))
         if len(polygon) == 0 or line.get("valid", True) is False:
             continue
         try:
@@ -81,7 +87,7 @@ def target_lines(sample: Sample, *, truncate: bool = True) -> list[TargetLine]:
         except (TypeError, ValueError, IndexError) as exc:
             raise DataError(sample.task, f"polygon {polygon!r} is not a list of [x, y] points",
                             field=f"{field}.polygon", **_where(sample)) from exc
-        selected.append(TargetLine(text[:MAX_CHARS] if truncate else text, points))
+        selected.append(TargetLine(text[:MAX_CHARS] if truncate else text, points, language))
         if len(selected) == MAX_LINES:
             break
     return selected

@@ -30,9 +30,13 @@ in image pixels; ``sample.metadata["width"]`` and ``["height"]`` (needed by ever
 ``pixel``).
 
 Per sample the protocols journal ``acc@0.5`` (1 or 0), ``iou``, ``unparseable`` (1 when the
-output holds no shape) and ``invalid_polygons`` (predicted or ground-truth polygons repaired
-or rejected, ``-poly`` only); :meth:`~GroundingAccuracy.reduce` gives ``acc@0.5``,
-``mean_iou``, ``unparseable`` and ``invalid_polygons`` (counts) over the dataset.
+output holds no shape), ``invalid_polygons`` (predicted or ground-truth polygons repaired
+or rejected, ``-poly`` only), ``point`` (1 when the scored shape is a point) and
+``max_coordinate`` (the scored shape's largest number as written, for the frame guard);
+:meth:`~GroundingAccuracy.reduce` gives ``acc@0.5``, ``mean_iou``, ``unparseable``,
+``invalid_polygons``, ``points`` and ``out_of_frame`` (counts) over the dataset, and a
+``warning`` string when most answers lie outside the protocol's frame
+(:mod:`harmonybench.metrics.grounding_guard`, which also says how points are scored).
 
 **OCRBench v2** ``ocrbench-v2-iou``: the continuous IoU of the **last** box in the answer, in
 OCRBench v2's own 0-1000 frame (no image size involved), averaged over items.
@@ -45,15 +49,18 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from harmonybench.errors import DataError
-from harmonybench.meaning import FAULTS, FRACTION, MAIN, MetricTable, declare
+from harmonybench.meaning import COUNT, FAULTS, FRACTION, MAIN, MetricInfo, MetricTable, declare
 from harmonybench.metrics.coords import get_frame
-from harmonybench.metrics.coords_parse import ocrbench_v2_last_box, parse_shapes
-from harmonybench.metrics.coords_targets import grounding_target, image_size, target_mapping
+from harmonybench.metrics.coords_parse import parse_shapes
+from harmonybench.metrics.coords_targets import grounding_target, image_size
 from harmonybench.metrics.geometry import VALID, FloatArray, geometry_iou, make_polygons
 from harmonybench.metrics.geometry_boxes import box_iou
+from harmonybench.metrics.grounding_guard import frame_warning, largest_coordinate, point_hit
+from harmonybench.metrics.grounding_ocrbench import OCRBenchV2IoU
 from harmonybench.protocol import Protocol
 from harmonybench.schema import Sample
+
+__all__ = ["GROUNDING_PROTOCOLS", "THRESHOLD", "GroundingAccuracy", "OCRBenchV2IoU"]
 
 THRESHOLD = 0.5
 """A query counts as found when its IoU is >= this (``iou >= 0.5`` in both references)."""
@@ -92,8 +99,9 @@ class GroundingAccuracy(Protocol):
     - An output with no shape is ``unparseable``: IoU 0, a miss, and counted. The
       references turn it into the box (0, 0, 0, 0), which also scores 0.
     - A box is used with its corners as written: ``x2 <= x1`` or ``y2 <= y1`` is a zero-area
-      box and scores 0, as in the references (no reordering). A point (``<point>``) has no
-      area and scores 0.
+      box and scores 0, as in the references (no reordering). A point (``<point>(x,y)</point>``
+      or ``[[x, y]]``) has no area: it is a hit when it lies in the target region, IoU 0
+      (:mod:`~harmonybench.metrics.grounding_guard`).
     - IoU exactly 0.5 counts as found (``>=``), unlike the ICDAR detection rule (``>``).
     - ``-poly``: self-intersecting polygons are repaired with ``shapely.make_valid`` and
       counted (see :mod:`harmonybench.metrics.geometry`).
@@ -104,7 +112,8 @@ class GroundingAccuracy(Protocol):
     metric: ClassVar[str] = "acc@0.5"
     metrics: ClassVar[MetricTable] = declare(**{
         "acc@0.5": MAIN, "iou": FRACTION, "mean_iou": FRACTION, "unparseable": FAULTS,
-        "invalid_polygons": FAULTS})
+        "invalid_polygons": FAULTS, "point": COUNT, "points": COUNT, "out_of_frame": FAULTS,
+        "max_coordinate": MetricInfo(unit="number", statistic=True)})
     reference: ClassVar[str] = _REFERENCE
     frame: ClassVar[str]
     mode: ClassVar[Literal["box", "poly"]]
@@ -133,30 +142,44 @@ class GroundingAccuracy(Protocol):
             for text, sample in zip(predictions, samples, strict=True)
         ]
         firsts = [result.first for result in parsed]
+        points = [s is not None and s.kind == "point" for s in firsts]
+        # areas are compared for regions only: a point is scored by containment below
+        regions = [None if point else s for s, point in zip(firsts, points, strict=True)]
         invalid = np.zeros(len(samples), dtype=np.float64)
         if self.mode == "box":
-            pred_boxes = [s.box() if s is not None else _EMPTY_BOX for s in firsts]
+            pred_boxes = [s.box() if s is not None else _EMPTY_BOX for s in regions]
             ious: FloatArray = box_iou(
                 np.asarray(pred_boxes, dtype=np.float64).reshape(-1, 4),
                 np.asarray([t.box() for t in targets], dtype=np.float64).reshape(-1, 4),
             )
         else:
             empty = np.zeros((0, 2), dtype=np.float64)
-            pred = make_polygons([s.polygon() if s is not None else empty for s in firsts])
+            pred = make_polygons([s.polygon() if s is not None else empty for s in regions])
             truth = make_polygons([t.polygon() for t in targets])
             ious = geometry_iou(pred.geometries, truth.geometries)
-            # A missing prediction is not an invalid polygon; only parsed shapes count.
-            parsed_mask = np.array([s is not None for s in firsts], dtype=bool)
+            # A missing prediction or a point is not an invalid polygon; only parsed regions
+            # count.
+            parsed_mask = np.array([s is not None for s in regions], dtype=bool)
             invalid = ((pred.status != VALID) & parsed_mask).astype(np.float64)
             invalid += (truth.status != VALID).astype(np.float64)
+        hits = [
+            point_hit(shape, target, self.mode) if point and shape is not None
+            else iou >= THRESHOLD
+            for shape, point, target, iou in zip(firsts, points, targets, ious.tolist(),
+                                                 strict=True)
+        ]
+        written = [parse_shapes(text, "pixel").first for text in predictions]
         return [
             {
-                self.metric: float(iou >= THRESHOLD),
+                self.metric: float(hit),
                 "iou": float(iou),
                 "unparseable": float(not result.ok),
                 "invalid_polygons": float(bad),
+                "point": float(point),
+                "max_coordinate": largest_coordinate(shape),
             }
-            for iou, result, bad in zip(ious.tolist(), parsed, invalid.tolist(), strict=True)
+            for hit, iou, result, bad, point, shape in zip(
+                hits, ious.tolist(), parsed, invalid.tolist(), points, written, strict=True)
         ]
 
     def evaluate(self, prediction: str, sample: Sample) -> dict[str, float]:
@@ -174,14 +197,27 @@ class GroundingAccuracy(Protocol):
     def reduce(
         self, values: Sequence[Mapping[str, float]], samples: Sequence[Sample]
     ) -> dict[str, Any]:
-        """``acc@0.5`` and ``mean_iou`` (means), ``unparseable`` and ``invalid_polygons``
-        (counts)."""
-        return {
+        """``acc@0.5`` and ``mean_iou`` (means), ``unparseable``, ``invalid_polygons``,
+        ``points`` and ``out_of_frame`` (counts), and ``warning`` (a string) when most
+        answers lie outside the protocol's frame
+        (:func:`~harmonybench.metrics.grounding_guard.frame_warning`)."""
+        out: dict[str, Any] = {
             self.metric: _mean([v[self.metric] for v in values]),
             "mean_iou": _mean([v.get("iou", 0.0) for v in values]),
             "unparseable": int(sum(v.get("unparseable", 0.0) for v in values)),
             "invalid_polygons": int(sum(v.get("invalid_polygons", 0.0) for v in values)),
+            "points": int(sum(v.get("point", 0.0) for v in values)),
         }
+        # journals written before the guard have no max_coordinate: nothing to check there
+        checked = [(v, s) for v, s in zip(values, samples, strict=True)
+                   if "max_coordinate" in v]
+        outside, warning = frame_warning(
+            self.frame, self.mode, [v["max_coordinate"] for v, _ in checked],
+            [not v.get("unparseable", 0.0) for v, _ in checked], [s for _, s in checked])
+        out["out_of_frame"] = outside
+        if warning is not None:
+            out["warning"] = warning
+        return out
 
 
 class GroundingBox448(GroundingAccuracy):
@@ -280,95 +316,3 @@ GROUNDING_PROTOCOLS: tuple[type[GroundingAccuracy], ...] = (
     GroundingPolyPixel,
 )
 """Every Acc@0.5 protocol, for registration."""
-
-
-def _ocrbench_v2_target(sample: Sample) -> tuple[int, int, int, int]:
-    """``target["box"]``: four numbers truncated with ``int()`` as the reference does."""
-    value = target_mapping(sample).get("box")
-    ok = (
-        isinstance(value, (list, tuple)) and len(value) == 4
-        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
-        and all(np.isfinite(float(v)) for v in value)
-    )
-    if not ok:
-        raise DataError(
-            sample.task, f"expected a box [x1, y1, x2, y2] in 0-1000, got {value!r}",
-            record=f"sample {sample.id}", field="target.box",
-        )
-    assert isinstance(value, (list, tuple))
-    a, b, c, d = (int(v) for v in value)
-    return a, b, c, d
-
-
-class OCRBenchV2IoU(Protocol):
-    """OCRBench v2 text grounding: the continuous IoU of the last box, in a 0-1000 frame.
-
-    Reference: Yuliang-Liu/MultimodalOCR ``OCRBench_v2/eval_scripts/eval.py`` @794c36d6423c
-    (the ``"text grounding en"`` branch) with ``IoUscore_metric.py``'s
-    ``extract_coordinates`` and ``calculate_iou``.
-
-    Rule and boundary cases:
-
-    - The box is the **last** ``(a,b,c,d)`` / ``[a,b,c,d]`` of unsigned integers all in
-      0..1000 (see :func:`~harmonybench.metrics.coords_parse.ocrbench_v2_last_box`); decimals and
-      negative numbers never match. None found: ``unparseable``, score 0.
-    - The score is the IoU itself, not a threshold, computed on the integer 0-1000 numbers:
-      the ground truth ``target["box"]`` (OCRBench v2's ``answers`` for this type, in its
-      0-1000 frame, not pixels) is truncated with ``int()`` as the reference does.
-    - A union of 0 (both boxes empty) scores 0. A box with ``x2 <= x1`` or ``y2 <= y1``
-      scores 0: the reference's unclamped areas give 0 (or -0.0) there as well.
-    - The reference scores a malformed ground truth 0 (a bare ``except``); here it is a
-      :class:`~harmonybench.errors.DataError`.
-    """
-
-    name: ClassVar[str] = "ocrbench-v2-iou"
-    metric: ClassVar[str] = "iou"
-    metrics: ClassVar[MetricTable] = declare(iou=MAIN, unparseable=FAULTS)
-    reference: ClassVar[str] = (
-        "Yuliang-Liu/MultimodalOCR OCRBench_v2/eval_scripts/IoUscore_metric.py "
-        "@794c36d6423c extract_coordinates + calculate_iou"
-    )
-    summary: ClassVar[str] = "OCRBench v2 grounding: continuous IoU of the last 0-1000 box"
-
-    def evaluate_many(
-        self, predictions: Sequence[str], samples: Sequence[Sample]
-    ) -> list[dict[str, float]]:
-        """Per-sample ``iou`` and ``unparseable``, IoUs computed in one call.
-
-        Raises:
-            ValueError: the lists differ in length.
-            DataError: a sample without a valid ``target["box"]``.
-        """
-        _check_lengths(predictions, samples)
-        truth = [_ocrbench_v2_target(sample) for sample in samples]
-        found = [ocrbench_v2_last_box(p) if isinstance(p, str) else None for p in predictions]
-        boxes = [box if box is not None else _EMPTY_BOX for box in found]
-        ious = box_iou(
-            np.asarray(boxes, dtype=np.float64).reshape(-1, 4),
-            np.asarray(truth, dtype=np.float64).reshape(-1, 4),
-        )
-        return [
-            {self.metric: float(iou), "unparseable": float(box is None)}
-            for iou, box in zip(ious.tolist(), found, strict=True)
-        ]
-
-    def evaluate(self, prediction: str, sample: Sample) -> dict[str, float]:
-        """:meth:`evaluate_many` for one sample."""
-        return self.evaluate_many([prediction], [sample])[0]
-
-    def score(self, prediction: str, sample: Sample) -> float:
-        """The IoU in [0, 1] of the last 0-1000 box with the target box."""
-        return self.evaluate(prediction, sample)[self.metric]
-
-    def score_many(self, predictions: Sequence[str], samples: Sequence[Sample]) -> list[float]:
-        """:meth:`score` over aligned lists, vectorised."""
-        return [v[self.metric] for v in self.evaluate_many(predictions, samples)]
-
-    def reduce(
-        self, values: Sequence[Mapping[str, float]], samples: Sequence[Sample]
-    ) -> dict[str, Any]:
-        """The mean ``iou`` and the ``unparseable`` count."""
-        return {
-            self.metric: _mean([v[self.metric] for v in values]),
-            "unparseable": int(sum(v.get("unparseable", 0.0) for v in values)),
-        }

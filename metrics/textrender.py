@@ -44,167 +44,130 @@ dataset, so the dataset numbers are the references' micro averages (over all lin
 images of all prompts, or over all images), not means of per-prompt means. ``reduce`` also
 reports the counts ``lines``/``images``. A prompt with no scored line (every annotation
 invalid) adds nothing to the line averages; its own per-sample value is 0.0.
+
+**Languages** (:mod:`harmonybench.metrics.textrender_chars`): every ground-truth line is
+``en`` or ``zh`` (:func:`~harmonybench.metrics.textrender_chars.line_language`: the
+annotation's ``language``, else the text). ``anytext`` scores a ``zh`` line with AnyText's
+Chinese dictionary and an ``en`` line with the English one, and also reports each language
+alone: ``sen_acc_en``, ``ned_en``, ``lines_en``, ``sen_acc_zh``, ``ned_zh``, ``lines_zh``
+(only for the languages present). They are flat numeric keys beside ``sen_acc``/``ned``, not a
+nested mapping, because every reader of ``scores.json`` (tables, gates, the leaderboard)
+shows numeric values and skips the rest, and each is declared in :attr:`AnyTextOCR.metrics`.
+``textharmony`` scores ``en`` lines only (its normalisation deletes every Chinese character,
+so a Chinese line would compare two empty strings) and counts the others as
+``lines_skipped``. A file mixing laion_word and wukong_word lines needs no splitting.
+
+**Modules**: this one holds the line protocols and registers all three names;
+:mod:`~harmonybench.metrics.textrender_mario` MARIO's protocol,
+:mod:`~harmonybench.metrics.textrender_readings` the answer's checks and
+:mod:`~harmonybench.metrics.textrender_chars` the dictionaries, languages and string forms.
 """
 
 from __future__ import annotations
 
-import string
 from abc import abstractmethod
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, ClassVar
-
-from rapidfuzz.distance import Levenshtein
 
 from harmonybench.errors import DataError
 from harmonybench.meaning import COUNT, FRACTION, MAIN, SUM, MetricTable, declare
+from harmonybench.metrics.textrender_chars import (
+    LANGUAGES,
+    NED_EPSILON,
+    PRINTABLE_ASCII,
+    Language,
+    chinese_dictionary,
+    collapse_unknown,
+    line_language,
+    load_dictionary,
+    ned,
+    textharmony_normalize,
+)
+from harmonybench.metrics.textrender_mario import PRF_EPSILON, MarioOCR
+from harmonybench.metrics.textrender_readings import (
+    Reading,
+    reading_images,
+    reading_strings,
+    where,
+)
 from harmonybench.protocol import BaseProtocol
 from harmonybench.schema import Sample
 from harmonybench.targets import target_lines
 
-Reading = Mapping[str, Any]
-"""The extracted answer these protocols score (layout in the module docstring)."""
-
-NED_EPSILON = 1e-5
-"""Added to the longer length in the NED denominator (``get_ld`` in the references)."""
-
-PRF_EPSILON = 1e-8
-"""Added to the denominators of MARIO's precision, recall and F (``ocr_eval.py``)."""
-
-PRINTABLE_ASCII = frozenset(chr(code) for code in range(0x20, 0x7F))
-"""The characters of AnyText's English dictionary ``ocr_weights/en_dict.txt`` (95 entries:
-printable ASCII, space included)."""
-
-_ASCII_ALNUM = frozenset(string.ascii_lowercase + string.digits)
+__all__ = [
+    "NED_EPSILON", "PRF_EPSILON", "PRINTABLE_ASCII", "AnyTextOCR", "MarioOCR", "Reading",
+    "TextHarmonyOCR", "collapse_unknown", "load_dictionary", "ned", "textharmony_normalize",
+]
 
 
-def _where(sample: Sample) -> dict[str, str]:
-    return {"record": f"sample {sample.id}"}
-
-
-def ned(prediction: str, target: str) -> float:
-    """``1 - Lev(prediction, target) / (max(len) + 1e-5)``: 1.0 for equal strings (also empty).
-
-    The references' ``get_ld`` (unit-cost Levenshtein distance, lengths in symbols).
-    """
-    distance = Levenshtein.distance(prediction, target)
-    return 1.0 - distance / (max(len(prediction), len(target)) + NED_EPSILON)
-
-
-def load_dictionary(path: str | Path) -> frozenset[str]:
-    """The characters of a PP-OCR dictionary file, as AnyText's ``TextRecognizer`` reads it.
-
-    One entry per line (the line without its ``\\n``/``\\r\\n``), plus the space that
-    ``get_char_dict`` appends. Pass the result to :class:`AnyTextOCR` to score Chinese
-    (``ppocr_keys_v1.txt`` for wukong_word).
-
-    Raises:
-        DataError: the file cannot be read as UTF-8.
-    """
-    try:
-        raw = Path(path).read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"cannot read the dictionary: {exc}") from exc
-    entries = [line.rstrip("\n").rstrip("\r") for line in raw.split("\n")]
-    if raw.endswith("\n"):
-        entries.pop()
-    return frozenset([*entries, " "])
-
-
-def collapse_unknown(text: str, dictionary: frozenset[str]) -> str:
-    """``text`` with every character outside ``dictionary`` replaced by a space.
-
-    AnyText's NED maps characters to dictionary ids and every unknown character to the last id,
-    which is the space that ``get_char_dict`` appends to the dictionary. The id sequence is
-    therefore the character sequence with unknown characters turned into spaces, and the
-    Levenshtein distance over ids equals the distance over these strings.
-    """
-    return "".join(c if c in dictionary else " " for c in text)
-
-
-def textharmony_normalize(text: str) -> str:
-    """Lowercase (Unicode ``str.lower``), then keep only ASCII letters and digits.
-
-    As bytedance/TextHarmony ``image_eval/eval_dgocr.py`` (f98ac34b206f): ``.lower()`` then
-    ``curses.ascii.isalpha``/``isdigit`` per character, which accept only ``a-z``, ``A-Z``
-    and ``0-9`` (``"Ö"`` is dropped; the Kelvin sign lowercases to an ASCII ``k`` and stays).
-    """
-    return "".join(c for c in text.lower() if c in _ASCII_ALNUM)
-
-
-def _images(prediction: Reading | str, sample: Sample, key: str) -> list[Any]:
-    """The per-image list under ``key`` (``images`` or ``words``), checked to be non-empty."""
-    if isinstance(prediction, str) and prediction == "":
-        return [None]
-    if not isinstance(prediction, Mapping):
-        raise DataError(sample.task, f"answer {prediction!r} is not a reading "
-                        "({'reader', 'images', 'words'})", field="answer", **_where(sample))
-    reader = prediction.get("reader")
-    if reader is not None and not isinstance(reader, str):
-        raise DataError(sample.task, f"reader {reader!r} is not a string",
-                        field="answer.reader", **_where(sample))
-    images = prediction.get(key)
-    if not isinstance(images, Sequence) or isinstance(images, str) or not images:
-        raise DataError(sample.task, f"the answer has no {key!r} list (one entry per image)",
-                        field=f"answer.{key}", **_where(sample))
-    return list(images)
-
-
-def _strings(value: Any, sample: Sample, field: str) -> list[str]:
-    if (not isinstance(value, Sequence) or isinstance(value, str)
-            or not all(isinstance(v, str) for v in value)):
-        raise DataError(sample.task, f"{value!r} is not a list of strings", field=field,
-                        **_where(sample))
-    return list(value)
+def _per_language(**infos: Any) -> dict[str, Any]:
+    """``{f"{name}_{language}": info}`` for every language."""
+    return {f"{name}_{lang}": info for name, info in infos.items() for lang in LANGUAGES}
 
 
 class _LineProtocol(BaseProtocol[Reading | str]):
     """Line-level OCR scoring of AnyText-style data (``images[i].lines`` vs the target lines)."""
 
     computes_sen_acc: ClassVar[bool] = True
+    scored_languages: ClassVar[tuple[Language, ...]] = LANGUAGES
+    """The languages whose lines are scored; the others are counted as ``lines_skipped``."""
 
     def exact_form(self, text: str) -> str:
         """The string Sen.ACC compares (the raw text)."""
         return text
 
     @abstractmethod
-    def ned_form(self, text: str) -> str:
-        """The string NED compares."""
+    def ned_form(self, text: str, language: Language) -> str:
+        """The string NED compares for a line in ``language``."""
 
     def evaluate(self, prediction: Reading | str, sample: Sample) -> dict[str, float]:
-        """Per-sample means and sums over every line of every image.
+        """Per-sample means and sums over every scored line of every image.
 
         Raises:
             DataError: the target or the answer is malformed, or an image was read in a
                 different number of lines than the target has.
         """
-        targets = [line.text for line in target_lines(sample)]
-        exact_targets = [self.exact_form(t) for t in targets]
-        ned_targets = [self.ned_form(t) for t in targets]
-        images = _images(prediction, sample, "images")
-        exact = similar = 0.0
+        lines = target_lines(sample)
+        languages = [line_language(line) for line in lines]
+        exact_targets = [self.exact_form(line.text) for line in lines]
+        ned_targets = [self.ned_form(line.text, lang) for line, lang in zip(
+            lines, languages, strict=True)]
+        images = reading_images(prediction, sample, "images")
+        sums = {key: 0.0 for lang in LANGUAGES for key in (f"exact_{lang}", f"ned_{lang}")}
         for i, image in enumerate(images):
             field = f"answer.images[{i}].lines"
             if image is None:
-                read = [""] * len(targets)
+                read = [""] * len(lines)
             elif isinstance(image, Mapping):
-                read = _strings(image.get("lines"), sample, field)
+                read = reading_strings(image.get("lines"), sample, field)
             else:
                 raise DataError(sample.task, f"image entry {image!r} is not {{'lines': [...]}}",
-                                field=f"answer.images[{i}]", **_where(sample))
-            if len(read) != len(targets):
-                raise DataError(sample.task, f"{len(read)} lines read for {len(targets)} "
-                                "target lines", field=field, **_where(sample))
+                                field=f"answer.images[{i}]", **where(sample))
+            if len(read) != len(lines):
+                raise DataError(sample.task, f"{len(read)} lines read for {len(lines)} "
+                                "target lines", field=field, **where(sample))
             for k, text in enumerate(read):
-                exact += float(self.exact_form(text) == exact_targets[k])
-                similar += ned(self.ned_form(text), ned_targets[k])
-        lines = len(targets) * len(images)
-        values = {"ned": similar / lines if lines else 0.0}
+                lang = languages[k]
+                if lang in self.scored_languages:
+                    sums[f"exact_{lang}"] += float(self.exact_form(text) == exact_targets[k])
+                    sums[f"ned_{lang}"] += ned(self.ned_form(text, lang), ned_targets[k])
+        counts = {lang: float(languages.count(lang) * len(images))
+                  for lang in self.scored_languages}
+        scored = sum(counts.values())
+        similar = sum(sums[f"ned_{lang}"] for lang in self.scored_languages)
+        exact = sum(sums[f"exact_{lang}"] for lang in self.scored_languages)
+        values = {"ned": similar / scored if scored else 0.0}
         if self.computes_sen_acc:
-            values["sen_acc"] = exact / lines if lines else 0.0
+            values["sen_acc"] = exact / scored if scored else 0.0
             values["sen_acc_sum"] = exact
-        values.update({"ned_sum": similar, "lines": float(lines), "images": float(len(images))})
+        values.update({"ned_sum": similar, "lines": scored, "images": float(len(images))})
+        if len(self.scored_languages) < len(LANGUAGES):
+            values["lines_skipped"] = float(len(lines) * len(images)) - scored
+        else:
+            for lang in LANGUAGES:
+                values.update({f"sen_acc_sum_{lang}": sums[f"exact_{lang}"],
+                               f"ned_sum_{lang}": sums[f"ned_{lang}"],
+                               f"lines_{lang}": counts[lang]})
         return {self.metric: values.pop(self.metric), **values}
 
     def score(self, prediction: Reading | str, sample: Sample) -> float:
@@ -214,7 +177,8 @@ class _LineProtocol(BaseProtocol[Reading | str]):
     def reduce(
         self, values: Sequence[Mapping[str, float]], samples: Sequence[Sample]
     ) -> dict[str, Any]:
-        """Micro averages over all lines of all images of all prompts, and the counts."""
+        """Micro averages over all lines of all images of all prompts, the counts, and per
+        language present (``anytext``) the same averages over that language's lines."""
         lines = sum(v["lines"] for v in values)
         out: dict[str, Any] = {}
         if self.computes_sen_acc:
@@ -222,6 +186,15 @@ class _LineProtocol(BaseProtocol[Reading | str]):
         out["ned"] = sum(v["ned_sum"] for v in values) / lines if lines else 0.0
         out["lines"] = int(lines)
         out["images"] = int(sum(v["images"] for v in values))
+        if len(self.scored_languages) < len(LANGUAGES):
+            out["lines_skipped"] = int(sum(v.get("lines_skipped", 0.0) for v in values))
+        else:
+            for lang in LANGUAGES:
+                count = sum(v.get(f"lines_{lang}", 0.0) for v in values)
+                if count:
+                    out[f"sen_acc_{lang}"] = sum(v[f"sen_acc_sum_{lang}"] for v in values) / count
+                    out[f"ned_{lang}"] = sum(v[f"ned_sum_{lang}"] for v in values) / count
+                    out[f"lines_{lang}"] = int(count)
         return {self.metric: out.pop(self.metric), **out}
 
 
@@ -241,22 +214,33 @@ class AnyTextOCR(_LineProtocol):
       characters have distinct ids, and every unknown character gets the id of the space
       appended to the dictionary. So with every character in the dictionary the two are equal
       character for character; an unknown character (``é`` under the English dictionary)
-      counts as a space, equal to any other unknown character and to a real space. The
-      default dictionary is the English one (:data:`PRINTABLE_ASCII`, laion_word); pass
-      ``dictionary=load_dictionary("ppocr_keys_v1.txt")`` for wukong_word.
-    - **Averaging**: over all lines of all images (4 per prompt in AnyText) of all prompts.
-      A prompt without lines adds nothing.
+      counts as a space, equal to any other unknown character and to a real space.
+    - **Dictionary**: the reference takes ``en_dict.txt`` (:data:`PRINTABLE_ASCII`) for
+      laion_word and ``ppocr_keys_v1.txt`` (6623 characters, shipped:
+      :func:`~harmonybench.metrics.textrender_chars.chinese_dictionary`) for wukong_word, one
+      per file. Here it is chosen **per line** by its language (module docstring): a wrong
+      Chinese reading scores NED about 0 as in the reference, not ~0.8 as it would with every
+      Han character collapsed to a space. ``ppocr_keys_v1.txt`` holds all printable ASCII but
+      the space, so a Latin line of a wukong_word file scores the same under either dictionary
+      unless the reading holds a character outside printable ASCII (the reference keeps it
+      distinct, here it is unknown). Passing ``dictionary`` uses that one for every line,
+      as the reference does for one file.
+    - **Averaging**: over all lines of all images (4 per prompt in AnyText) of all prompts,
+      and per language over that language's lines. A prompt without lines adds nothing.
     - Empty strings: an empty reading of an empty ground truth is a match (NED 1.0); an empty
       reading of a non-empty one scores NED ``1 - n / (n + 1e-5)``, about 0.
 
     Args:
-        dictionary: the recognizer dictionary's characters (:func:`load_dictionary`).
+        dictionary: one dictionary for every line (:func:`load_dictionary`); by default
+            English lines use :data:`PRINTABLE_ASCII` and Chinese ones ``ppocr_keys_v1.txt``.
     """
 
     name: ClassVar[str] = "anytext"
     metric: ClassVar[str] = "sen_acc"
     metrics: ClassVar[MetricTable] = declare(
-        sen_acc=MAIN, ned=FRACTION, lines=COUNT, images=COUNT, sen_acc_sum=SUM, ned_sum=SUM)
+        sen_acc=MAIN, ned=FRACTION, lines=COUNT, images=COUNT, sen_acc_sum=SUM, ned_sum=SUM,
+        **_per_language(sen_acc=FRACTION, ned=FRACTION, lines=COUNT, sen_acc_sum=SUM,
+                        ned_sum=SUM))
     reference: ClassVar[str] = (
         "tyxsspa/AnyText eval/eval_dgocr.py, eval/anytext_singleGPU.py @ 3d4a260c67d9"
     )
@@ -264,137 +248,56 @@ class AnyTextOCR(_LineProtocol):
         "AnyText Sen.ACC (exact line match) and NED over OCR of rectified line crops"
     )
 
-    def __init__(self, dictionary: frozenset[str] = PRINTABLE_ASCII) -> None:
+    def __init__(self, dictionary: frozenset[str] | None = None) -> None:
         self.dictionary = dictionary
+        self._chinese: frozenset[str] | None = None
 
-    def ned_form(self, text: str) -> str:
-        """:func:`collapse_unknown` with the dictionary."""
-        return collapse_unknown(text, self.dictionary)
+    def dictionary_for(self, language: Language) -> frozenset[str]:
+        """The dictionary a line in ``language`` is scored with."""
+        if self.dictionary is not None:
+            return self.dictionary
+        if language == "en":
+            return PRINTABLE_ASCII
+        if self._chinese is None:
+            self._chinese = chinese_dictionary()
+        return self._chinese
+
+    def ned_form(self, text: str, language: Language) -> str:
+        """:func:`collapse_unknown` with the line's dictionary."""
+        return collapse_unknown(text, self.dictionary_for(language))
 
 
 class TextHarmonyOCR(_LineProtocol):
-    """TextHarmony's NED (``textharmony``).
+    """TextHarmony's NED (``textharmony``), over Latin lines.
 
     Reference: bytedance/TextHarmony ``image_eval/eval_dgocr.py``, commit f98ac34b206f (a fork
     of AnyText's scorer).
 
     - **Lines**: as ``anytext`` (:func:`~harmonybench.targets.target_lines`: the same
-      ``get_item``, texts cut to 20 characters *before* normalising).
+      ``get_item``, texts cut to 20 characters *before* normalising), **Latin lines only**:
+      TextHarmony scores laion_word alone, and its normalisation deletes every Chinese
+      character, so a Chinese line would compare two empty strings (NED 1.0 whatever was
+      rendered). Chinese lines are counted as ``lines_skipped``, not scored.
     - **Normalisation** of both strings: :func:`textharmony_normalize` (lowercase, keep ASCII
       letters and digits only; punctuation, spaces and non-ASCII letters are dropped).
     - **NED** as ``anytext``, over the normalised strings. Those hold only ``a-z0-9``, all in
       the dictionary, so ids and characters give the same distance exactly.
     - No Sen.ACC (the reference's list stays empty, and it prints ``lines=0``); ``lines``
-      here is the real count.
+      here is the real count of scored (Latin) lines.
     - **Averaging**: over all lines of all images (TextHarmony scores 1 image per prompt).
     """
 
     name: ClassVar[str] = "textharmony"
     metric: ClassVar[str] = "ned"
-    metrics: ClassVar[MetricTable] = declare(ned=MAIN, lines=COUNT, images=COUNT, ned_sum=SUM)
+    metrics: ClassVar[MetricTable] = declare(ned=MAIN, lines=COUNT, images=COUNT, ned_sum=SUM,
+                                             lines_skipped=COUNT)
     reference: ClassVar[str] = "bytedance/TextHarmony image_eval/eval_dgocr.py @ f98ac34b206f"
     summary: ClassVar[str] = (
         "TextHarmony NED: AnyText's line NED after lowercasing and keeping ASCII alphanumerics"
     )
     computes_sen_acc: ClassVar[bool] = False
+    scored_languages: ClassVar[tuple[Language, ...]] = ("en",)
 
-    def ned_form(self, text: str) -> str:
+    def ned_form(self, text: str, language: Language) -> str:
         """:func:`textharmony_normalize`."""
         return textharmony_normalize(text)
-
-
-class MarioOCR(BaseProtocol[Reading | str]):
-    """MARIO-Eval OCR precision, recall, F-measure and accuracy (``mario``).
-
-    Reference: microsoft/unilm ``textdiffuser/eval/ocr_eval.py``, commit 768a3c873f59.
-
-    Per generated image, with ``pred`` the whole-image OCR words and ``gt`` the prompt's
-    keywords (:func:`~harmonybench.targets.mario_keywords`), both stripped and lowercased:
-
-    - **matching** is a multiset intersection: each predicted word still present in the
-      remaining ground truth removes one copy from it (``["hi", "hi"]`` against ``["hi"]``
-      matches once);
-    - ``P = matched / (len(pred) + 1e-8)``, ``R = matched / (len(gt) + 1e-8)`` (so 0 for an
-      empty side, and ``1 / (1 + 1e-8)`` rather than 1 for a perfect image);
-    - **accuracy** is 1 when ``"".join(sorted(pred)) == "".join(sorted(gt))``: the sorted words
-      are concatenated *without* a separator, so ``["ab", "c"]`` equals ``["a", "bc"]``, and an
-      image with no words for a prompt with no keywords is correct;
-    - empty strings among the predicted words count as words (the reference reads OCR files
-      line by line), so the reader should not emit them.
-
-    P, R and accuracy are averaged over all images of all prompts (4 per prompt in MARIO-Eval);
-    **F** is ``2PR / (P + R + 1e-8)`` of the *averaged* P and R, not a mean of per-image F.
-    The per-sample value (:attr:`metric`) is the prompt's mean accuracy over its images.
-    """
-
-    name: ClassVar[str] = "mario"
-    metric: ClassVar[str] = "accuracy"
-    metrics: ClassVar[MetricTable] = declare(
-        accuracy=MAIN, precision=FRACTION, recall=FRACTION, f=FRACTION, images=COUNT,
-        precision_sum=SUM, recall_sum=SUM, accuracy_sum=SUM)
-    reference: ClassVar[str] = "microsoft/unilm textdiffuser/eval/ocr_eval.py @ 768a3c873f59"
-    summary: ClassVar[str] = "MARIO-Eval OCR precision/recall/F/accuracy of prompt keywords"
-
-    @staticmethod
-    def image_scores(predicted: Sequence[str], keywords: Sequence[str]) -> tuple[
-        float, float, float
-    ]:
-        """``(precision, recall, accuracy)`` of one image (the reference's ``get_p_r_acc``)."""
-        pred = [p.strip().lower() for p in predicted]
-        gt = [g.strip().lower() for g in keywords]
-        matched = sum((Counter(pred) & Counter(gt)).values())
-        precision = matched / (len(pred) + PRF_EPSILON)
-        recall = matched / (len(gt) + PRF_EPSILON)
-        accuracy = float("".join(sorted(pred)) == "".join(sorted(gt)))
-        return precision, recall, accuracy
-
-    @staticmethod
-    def f_measure(precision: float, recall: float) -> float:
-        """``2PR / (P + R + 1e-8)``."""
-        return 2 * precision * recall / (precision + recall + PRF_EPSILON)
-
-    def _keywords(self, sample: Sample) -> list[str]:
-        target = sample.target
-        words = target.get("words") if isinstance(target, Mapping) else None
-        if words is None:
-            raise DataError(sample.task, "expected target = {'words': [keywords]}",
-                            field="target.words", **_where(sample))
-        return _strings(words, sample, "target.words")
-
-    def evaluate(self, prediction: Reading | str, sample: Sample) -> dict[str, float]:
-        """The prompt's mean accuracy, and P/R/accuracy sums over its images.
-
-        Raises:
-            DataError: the target or the answer is malformed.
-        """
-        keywords = self._keywords(sample)
-        images = _images(prediction, sample, "words")
-        sums = [0.0, 0.0, 0.0]
-        for i, words in enumerate(images):
-            read = [] if words is None else _strings(words, sample, f"answer.words[{i}]")
-            for j, value in enumerate(self.image_scores(read, keywords)):
-                sums[j] += value
-        n = len(images)
-        return {"accuracy": sums[2] / n, "precision_sum": sums[0], "recall_sum": sums[1],
-                "accuracy_sum": sums[2], "images": float(n)}
-
-    def score(self, prediction: Reading | str, sample: Sample) -> float:
-        """The prompt's mean accuracy over its images."""
-        return self.evaluate(prediction, sample)[self.metric]
-
-    def reduce(
-        self, values: Sequence[Mapping[str, float]], samples: Sequence[Sample]
-    ) -> dict[str, Any]:
-        """P, R and accuracy averaged over all images; F from the averaged P and R."""
-        images = sum(v["images"] for v in values)
-        if not images:
-            return {"accuracy": 0.0, "precision": 0.0, "recall": 0.0, "f": 0.0, "images": 0}
-        precision = sum(v["precision_sum"] for v in values) / images
-        recall = sum(v["recall_sum"] for v in values) / images
-        return {
-            "accuracy": sum(v["accuracy_sum"] for v in values) / images,
-            "precision": precision,
-            "recall": recall,
-            "f": self.f_measure(precision, recall),
-            "images": int(images),
-        }

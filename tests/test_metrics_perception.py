@@ -128,7 +128,8 @@ class TestGrounding:
 
     @pytest.mark.parametrize("answer", ["(10,10)(0,0)", "<point>(5,5)</point>",
                                         "[[5, 5]]", "[[6, 6], [5, 5]]"])
-    def test_inverted_boxes_and_points_miss(self, answer: str) -> None:
+    def test_inverted_boxes_and_points_have_no_area(self, answer: str) -> None:
+        # (points are scored by containment: tests/test_grounding_guard.py)
         s = grounding_sample({"box": [0, 0, 10, 10]})
         for protocol in (GroundingBoxPixel(), GroundingPolyPixel()):
             assert protocol.evaluate(answer, s)["iou"] == 0.0
@@ -148,7 +149,7 @@ class TestGrounding:
         assert [v["unparseable"] for v in values] == [0.0, 0.0, 1.0, 1.0]
         assert p.reduce(values, samples) == {
             "acc@0.5": 0.5, "mean_iou": pytest.approx(0.375), "unparseable": 2,
-            "invalid_polygons": 0,
+            "invalid_polygons": 0, "points": 0, "out_of_frame": 0,
         }
         assert p.score_many(answers, samples) == [1.0, 1.0, 0.0, 0.0]
         assert next(iter(values[0])) == "acc@0.5"  # the metric comes first

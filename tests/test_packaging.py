@@ -54,4 +54,7 @@ def test_wheel_builds_quietly_and_ships_the_paper_tables(tmp_path: Path) -> None
                 for p in (ROOT / "results" / "paper").glob("*.csv")}
     assert expected and shipped == expected
     assert "harmonybench/py.typed" in names
+    # AnyText's Chinese dictionary and its licence note (metrics/data/README.md)
+    assert {"harmonybench/metrics/data/ppocr_keys_v1.txt",
+            "harmonybench/metrics/data/README.md"} <= names
     assert "License-Expression: Apache-2.0" in meta

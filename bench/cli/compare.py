@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from harmonybench.cli.common import print_json, report_errors
-from harmonybench.compare import compare_runs
-from harmonybench.compare_report import markdown_summary
 from harmonybench.errors import HarmonyBenchError
 
 
@@ -38,6 +36,9 @@ def compare_command(
     per-sample values are judged by their delta against ``--threshold`` (see
     docs/regression-gate.md).
     """
+    from harmonybench.compare import compare_runs
+    from harmonybench.compare_report import markdown_summary
+
     with report_errors():
         comparison = compare_runs(base_run, candidate_run, max_drop=max_drop, alpha=alpha,
                                   resamples=resamples, seed=seed, force=force,

@@ -8,34 +8,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from harmonybench.board_formats import (
-    details_markdown,
-    headline_markdown,
-    leaderboard_json,
-    to_csv,
-    to_latex,
-)
 from harmonybench.cli.common import report_errors, warn
-from harmonybench.degradation import (
-    Degradation,
-    compute_degradation,
-    load_spec,
-    models_from_spec,
-)
-from harmonybench.degradation import to_markdown as degradation_markdown
 from harmonybench.errors import DataError
-from harmonybench.leaderboard import (
-    Leaderboard,
-    build_leaderboard,
-    models_from_runs,
-)
-from harmonybench.paper import PaperComparison, compare_with_paper, load_published
-from harmonybench.paper import to_markdown as paper_markdown
-from harmonybench.systems import systems_markdown
+
+if TYPE_CHECKING:
+    from harmonybench.degradation import Degradation
+    from harmonybench.leaderboard import Leaderboard
+    from harmonybench.paper import PaperComparison
+
+# The table, degradation and paper modules (pandas, numpy) are imported where a report is
+# built: `harmonybench --help` and `list` import this module and stay light.
 
 
 class Format(str, Enum):
@@ -62,6 +48,10 @@ def build_report(runs: Sequence[Path], spec: Path | None = None, *, with_paper: 
                  paper_paths: Sequence[Path] | None = None,
                  default_only: bool = False) -> Report:
     """Load the runs (and the spec), build the table, the degradation and the comparison."""
+    from harmonybench.degradation import compute_degradation, load_spec, models_from_spec
+    from harmonybench.leaderboard import build_leaderboard, models_from_runs
+    from harmonybench.paper import compare_with_paper, load_published
+
     title = "harmonybench leaderboard"
     if spec is not None:
         parsed = load_spec(spec)
@@ -91,6 +81,17 @@ def _latex_frame(rows: list[dict[str, Any]], caption: str) -> str:
 def render(report: Report, fmt: Format, chart_svg: str | None = None) -> str:
     """The report in ``fmt``."""
     from dataclasses import asdict
+
+    from harmonybench.board_formats import (
+        details_markdown,
+        headline_markdown,
+        leaderboard_json,
+        to_csv,
+        to_latex,
+    )
+    from harmonybench.degradation import to_markdown as degradation_markdown
+    from harmonybench.paper import to_markdown as paper_markdown
+    from harmonybench.systems import systems_markdown
 
     if fmt is Format.csv:
         return to_csv(report.board)

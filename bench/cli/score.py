@@ -44,6 +44,8 @@ def report_table(report: ScoreReport) -> Table:
     table.add_column("value (%; counts as is)", justify="right")
     for protocol, metrics in report.scores.items():
         for metric, value in metrics.items():
+            if metric == "warning":
+                continue  # printed on stderr by score_command
             if isinstance(value, dict):
                 for name, cell in value.items():
                     if isinstance(cell, dict) and "correct" in cell:
@@ -131,6 +133,10 @@ def score_command(
         shown = ", ".join(report.missing[:5]) + (", ..." if len(report.missing) > 5 else "")
         warn(f"{len(report.missing)} of {report.n} questions have no prediction in "
              f"{preds.path} and score 0 ({shown})")
+    for name, values in report.scores.items():
+        # a protocol's warning about the answers (e.g. a grounding frame that does not fit)
+        if isinstance(values.get("warning"), str):
+            warn(f"{name}: {values['warning']}")
     if as_json:
         print_json(report.to_json())
     else:
