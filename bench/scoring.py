@@ -59,6 +59,9 @@ class ScoreReport:
         per_sample: ``{protocol: [score per sample, in annotation order]}``.
         metrics_info: ``{protocol: {metric: declaration}}``, what the scores mean
             (:mod:`harmonybench.meaning`).
+        failed: ids of samples that failed (a folder of images without theirs): left out of
+            the scores and counted, as ``run`` does (:mod:`harmonybench.image_scoring`).
+        detail: more of the ``--json`` object (how a folder of images was read).
     """
 
     task: str
@@ -67,11 +70,30 @@ class ScoreReport:
     scores: dict[str, dict[str, Any]] = field(default_factory=dict)
     per_sample: dict[str, list[float]] = field(default_factory=dict)
     metrics_info: dict[str, dict[str, Any]] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+    detail: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        """The ``--json`` contract: task, n, missing (a count), scores and metrics_info."""
-        return {"task": self.task, "n": self.n, "missing": len(self.missing),
-                "scores": self.scores, "metrics_info": self.metrics_info}
+        """The ``--json`` contract: task, n, missing (a count), scores and metrics_info; a
+        folder of images adds ``failed`` (a count) and :attr:`detail`."""
+        out = {"task": self.task, "n": self.n, "missing": len(self.missing),
+               "scores": self.scores, "metrics_info": self.metrics_info}
+        if self.detail:
+            out.update({"failed": len(self.failed), **self.detail})
+        return out
+
+
+def require_ground_truth(task: Task, samples: Sequence[Sample],
+                         source: str | Path | None = None) -> None:
+    """Refuse annotations that carry no ground truth (a test split): nothing can be scored.
+
+    Raises:
+        DataError: naming ``source`` (or the task).
+    """
+    if samples and not any(has_ground_truth(s) for s in samples):
+        raise DataError(source or task.name, "the annotations have no answers (a test split?): "
+                                "nothing to score; submit the predictions to the "
+                                "benchmark's server instead")
 
 
 def score_predictions(
@@ -87,10 +109,7 @@ def score_predictions(
         DataError: the annotations carry no ground truth (a test split), so nothing can be
             scored.
     """
-    if samples and not any(has_ground_truth(s) for s in samples):
-        raise DataError(source or task.name, "the annotations have no answers (a test split?): "
-                                "nothing to score; submit the predictions to the "
-                                "benchmark's server instead")
+    require_ground_truth(task, samples, source)
     missing = [s.id for s in samples if s.id not in predictions]
     missing_set = set(missing)
     answers = [task.extract(Output(sample_id=s.id, text=predictions.get(s.id, "")), s)

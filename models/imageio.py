@@ -20,7 +20,6 @@ Adapters never read them from ``request.metadata``.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -28,14 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harmonybench.errors import ImageError
+from harmonybench.image_files import safe_stem
 from harmonybench.layout import Polygon, TextLayout
 from harmonybench.schema import Request
 
 if TYPE_CHECKING:
     from PIL import Image
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-
 
 class RequestError(ValueError):
     """A request an image-out adapter cannot serve as given (recorded as ``Output.error``)."""
@@ -54,11 +51,6 @@ def edit_input(request: Request) -> Image.Image:
         return request.images[0].open()
     except ImageError as exc:  # names the file
         raise RequestError(str(exc)) from exc
-
-
-def safe_stem(sample_id: str) -> str:
-    """``sample_id`` with every character outside ``[A-Za-z0-9._-]`` replaced by ``_``."""
-    return _UNSAFE.sub("_", sample_id)
 
 
 def image_name(sample_id: str, index: int, suffix: str = ".png") -> str:

@@ -15,7 +15,8 @@ order with ``bash -c`` so that globs such as ``runs/base/*`` expand):
   has no data for (``infovqa``, ``stvqa``, ``chartqa``, ``ocrvqa``) and the hub parquet folder
   ``data/hub/textvqa`` are written by ``tests/taskdata.py``; ``data/broken.json`` is a TextVQA
   file with a record missing its ``question``; ``data/words.json`` the word list of
-  ``docs/plugins.md``.
+  ``docs/plugins.md``; ``generated/`` folders of images named as AnyText, TextHarmony and
+  MARIO-Eval tools name them (``tests/imagedirs.py``), for ``docs/running.md``.
 - ``ckpt/my-vlm``: a tiny Qwen2-VL-style checkpoint (``tests/tinymodels.py``); ``ckpt/my-lora``
   a LoRA adapter on it.
 - ``preds/docvqa-good.jsonl`` (the gold answers of the demo's DocVQA file) and
@@ -56,6 +57,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from imagedirs import write_doc_folders
 from taskdata import (
     DROP,
     write_chartqa,
@@ -230,6 +232,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for q in docvqa))
     (data / "words.json").write_text(json.dumps(
         [{"q": "Say apple", "a": "apple"}, {"q": "Say pear", "a": "plum"}]))
+    write_doc_folders(root)  # images generated elsewhere (docs/running.md)
     _write_plugin(root)
     _write_shims(root / "bin")
     return root

@@ -3,7 +3,8 @@
 Through the CLI (typer's CliRunner, stdout not a terminal): a task the model cannot serve and
 a missing path exit 2 before any work with one line; failed samples are counted on stderr with
 their first errors (a corrupt image names its file); a task with nothing scored shows a dash
-and "nothing scored", never ``0.00``; ``--strict`` still exits 1.
+and "nothing scored", never ``0.00``, and a run that scored nothing exits 2; ``--strict``
+still exits 1.
 """
 
 from __future__ import annotations
@@ -165,7 +166,8 @@ def test_nothing_scored_prints_a_dash_never_zero(tmp_path: Path, textvqa: Path) 
     _corrupt(textvqa, *(f"img{i:04d}.jpg" for i in range(4)))
     out = tmp_path / "runs"
     result = hb(*run_args(textvqa, out, "--model", "ocr-qa"))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # a run that scored nothing never exits 0
+    assert "error: nothing scored: every sample failed" in result.stderr
     row = next(line for line in result.stdout.splitlines() if "textvqa" in line)
     assert "–" in row and "nothing scored" in row and "0.00" not in row
     assert "0.00" not in result.stdout

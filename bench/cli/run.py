@@ -121,10 +121,24 @@ def run_command(
     if result.scores is not None:
         stdout_console().print(scores_table(result.scores, title=f"run {result.run_id}"))
         typer.echo(f"run folder: {result.folder}")
-        report_failures(ScoresFile.model_validate(result.scores), result.folder)
+        typed = ScoresFile.model_validate(result.scores)
+        report_failures(typed, result.folder)
+        if nothing_scored(typed):
+            fail(f"nothing scored: every sample failed or could not be scored (see above); "
+                 f"the errors are journaled under {result.folder}")
     if strict and (result.failed or result.score_errors):
         fail(f"{result.failed} samples failed and {result.score_errors} could not be scored "
              f"(--strict); see {result.folder}/scores.json", code=1)
+
+
+def nothing_scored(scores: ScoresFile) -> bool:
+    """Whether a run scored no sample at all although some task had answers to score against
+    and some sample failed or could not be scored (the run then exits 2, never 0 with a table
+    of dashes: a wrong folder or image count, a missing engine)."""
+    tasks = [entry for entry in scores.tasks.values()
+             if not (entry.note or "").startswith("no ground truth")]
+    return bool(tasks) and not any(entry.scored for entry in tasks) and any(
+        entry.failed or entry.unsupported or entry.score_errors for entry in tasks)
 
 
 def report_failures(scores: ScoresFile, folder: Path, shown: int = 5) -> None:
