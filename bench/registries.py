@@ -121,7 +121,7 @@ def get_task(name: str, options: Mapping[str, str] | None = None) -> Task:
     """An instance of the task registered as ``name``, built with its ``--task-arg`` options.
 
     Raises:
-        RegistryError: unknown name, or options the task does not take.
+        RegistryError: unknown name, options the task does not take, or values it refuses.
     """
     cls = TASKS.load(name)
     if not options:
@@ -131,6 +131,8 @@ def get_task(name: str, options: Mapping[str, str] | None = None) -> Task:
     except TypeError as exc:
         raise RegistryError(f"task {name!r} does not take options {sorted(options)}: {exc}"
                             ) from exc
+    except ValueError as exc:  # an option the task takes, with a value it refuses
+        raise RegistryError(f"task {name!r}: {exc}") from exc
 
 
 def get_protocol(name: str) -> BaseProtocol[Any]:
