@@ -87,6 +87,9 @@ class TaskScores:
     """Outputs that could not be extracted or scored (kept; ``rescore`` retries them)."""
     meanings: Mapping[str, MetricTable] = field(default_factory=lambda: MappingProxyType({}))
     """Per protocol, what its metrics mean (see :mod:`harmonybench.meaning`)."""
+    prompt_setting: str = ""
+    """The prompt setting the run used (``run.json``'s ``prompt_setting``, e.g. TextVQA's
+    ``question`` or ``ocr-tokens``); ``""``: the task has none or the run did not record it."""
 
     def info(self, protocol: str, metric: str) -> MetricInfo:
         """The declared meaning of ``protocol``'s ``metric`` (undeclared: a plain number)."""
@@ -214,7 +217,7 @@ def _task_scores(path: Path, run: Path, task: str, entry: Any,
         missing=_count(path, task, entry, "missing"),
         score_errors=_count(path, task, entry, "score_errors"),
         protocols=MappingProxyType(protocols), subset=_subset(spec),
-        meanings=MappingProxyType(declared),
+        meanings=MappingProxyType(declared), prompt_setting=str(spec.get("prompt_setting") or ""),
     )
 
 
