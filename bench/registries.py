@@ -35,6 +35,11 @@ TASKS: Registry[type[Task]] = Registry(
         ("grounding", "harmonybench.tasks.grounding:Grounding"),
         ("detection", "harmonybench.tasks.detection:Detection"),
         ("spotting", "harmonybench.tasks.detection:Spotting"),
+        ("wtq", "harmonybench.tasks.tableqa:WikiTableQuestions"),
+        ("tabfact", "harmonybench.tasks.tableqa:TabFact"),
+        ("funsd", "harmonybench.tasks.kie:FUNSD"),
+        ("sroie", "harmonybench.tasks.kie:SROIE"),
+        ("poie", "harmonybench.tasks.kie:POIE"),
     ),
 )
 
@@ -55,6 +60,8 @@ PROTOCOLS: Registry[type[BaseProtocol[Any]]] = Registry(
         ("mmocr-2023", "harmonybench.metrics.mmocr2023:MMOCR2023"),
         ("mmocr-2023-space", "harmonybench.metrics.mmocr2023:MMOCR2023Space"),
         ("exact", "harmonybench.metrics.exact:ExactMatch"),
+        ("wtq", "harmonybench.metrics.table_qa:WTQAccuracy"),
+        ("exact-docowl", "harmonybench.metrics.table_qa:ExactDocOwl"),
         ("anytext", "harmonybench.metrics.textrender:AnyTextOCR"),
         ("textharmony", "harmonybench.metrics.textrender:TextHarmonyOCR"),
         ("mario", "harmonybench.metrics.textrender:MarioOCR"),
