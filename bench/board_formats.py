@@ -28,7 +28,8 @@ OTHER_FRAME = "°"
 
 def flat_header(column: Column) -> str:
     """A one-line CSV/JSON header: ``modality/task/protocol/metric [scale]``."""
-    parts = [f"{column.modality}-out", column.task, column.protocol, column.metric]
+    parts = [f"{column.modality}-out", column.label or column.task, column.protocol,
+             column.metric]
     return "/".join(p for p in parts if p) + f" [{column.scale.label}]"
 
 
@@ -81,7 +82,7 @@ def headline_markdown(board: Leaderboard) -> str:
     right = [False] * len(header)
     for modality in headline.modalities():
         header += [f"{modality}-out avg (%)", f"{modality}-out coverage"]
-        header += [f"{t.task} ({t.scale.label})" for t in headline.tasks_of(modality)]
+        header += [f"{t.label} ({t.scale.label})" for t in headline.tasks_of(modality)]
         right += [True] * (2 + len(headline.tasks_of(modality)))
     rows = []
     for model in board.models:
@@ -91,7 +92,7 @@ def headline_markdown(board: Leaderboard) -> str:
             row += [compact(PERCENT).show(coverage.average), coverage.label]
             row += [headline_cell(headline, model.name, t) for t in headline.tasks_of(modality)]
         rows.append(row)
-    metrics = "; ".join(f"{t.task}: {'/'.join(t.protocols or (t.protocol,))} · {t.metric}"
+    metrics = "; ".join(f"{t.label}: {'/'.join(t.protocols or (t.protocol,))} · {t.metric}"
                         for t in headline.tasks)
     out = ["## Leaderboard", "", HEADLINE_HELP, ""]
     if headline.tasks:
@@ -117,7 +118,7 @@ def details_markdown(board: Leaderboard) -> str:
                 text = f"**{text}**" if cell.headline else text
                 cells.append(f"{text} {OTHER_FRAME}" if cell.other_frame else text)
             rows.append([row.label, *cells])
-        out += [f"#### {md_text(table.task)}", "",
+        out += [f"#### {md_text(board.headline.label(table.task))}", "",
                 markdown_table(["protocol · metric", *table.models], rows,
                                [False] + [True] * len(table.models)), ""]
     return "\n".join(out).rstrip() + "\n"
@@ -174,7 +175,8 @@ def headline_json(headline: Headline) -> dict[str, Any]:
         "tasks": [{"modality": t.modality, "task": t.task, "protocol": t.protocol,
                    "protocols": list(t.protocols or (t.protocol,)), "metric": t.metric,
                    "scale": t.scale.label, "lower_is_better": t.lower_is_better,
-                   "averaged": t.averaged} for t in headline.tasks],
+                   "averaged": t.averaged, "prompt_settings": list(t.settings)}
+                  for t in headline.tasks],
         "rows": [
             {"model": model,
              "values": [_json_number(headline.cell(model, t.task).value)
@@ -219,7 +221,7 @@ def _headline_latex(board: Leaderboard) -> str:
         data[(group, "coverage")] = [headline.coverage[(m.name, modality)].label
                                      for m in board.models]
         for task in headline.tasks_of(modality):
-            data[(group, f"{task.task} ({task.scale.label})")] = [
+            data[(group, f"{task.label} ({task.scale.label})")] = [
                 headline_cell(headline, m.name, task) for m in board.models]
     frame = pd.DataFrame(data, index=pd.Index([m.name for m in board.models], name="model"))
     frame.columns = pd.MultiIndex.from_tuples(list(data))

@@ -88,6 +88,9 @@ class TaskScores:
     """Outputs that could not be extracted or scored (kept; ``rescore`` retries them)."""
     meanings: Mapping[str, MetricTable] = field(default_factory=lambda: MappingProxyType({}))
     """Per protocol, what its metrics mean (see :mod:`harmonybench.meaning`)."""
+    prompt_setting: str = ""
+    """The prompt setting the run used (``run.json``'s ``prompt_setting``, e.g. TextVQA's
+    ``question`` or ``ocr-tokens``); ``""``: the task has none or the run did not record it."""
 
     def info(self, protocol: str, metric: str) -> MetricInfo:
         """The declared meaning of ``protocol``'s ``metric`` (undeclared: a plain number)."""
@@ -185,7 +188,7 @@ def _task_scores(path: Path, run: Path, task: str, entry: TaskEntry, spec: TaskS
         failed=entry.failed, unsupported=entry.unsupported, missing=entry.missing,
         score_errors=entry.score_errors,
         protocols=MappingProxyType(protocols), subset=_subset(spec),
-        meanings=MappingProxyType(declared),
+        meanings=MappingProxyType(declared), prompt_setting=str(spec.get("prompt_setting") or ""),
     )
 
 

@@ -17,6 +17,12 @@ enter an average). Its coverage is shown beside
 it as ``covered/eligible tasks``: two models covering different tasks are averaged over
 different task sets, and their averages are not directly comparable.
 
+**Prompt settings.** A task whose runs record a ``prompt_setting`` (TextVQA: ``question`` or
+``ocr-tokens``, see :mod:`harmonybench.tasks.textvqa`) carries it in its column label
+(``textvqa [ocr-tokens]``), so the score never appears without it; when the models were run in
+different settings (or some runs did not record one), the label lists them all and a note says
+that the column's values are not comparable across them.
+
 Percentages are shown with one decimal here (:func:`compact`); the details keep two.
 """
 
@@ -69,6 +75,8 @@ class HeadlineTask:
     averaged: bool
     protocols: tuple[str, ...] = ()
     info: MetricInfo = UNDECLARED
+    settings: tuple[str, ...] = ()
+    """The prompt settings the column's cells come from (empty: the task has none)."""
 
     @property
     def lower_is_better(self) -> bool:
@@ -76,10 +84,16 @@ class HeadlineTask:
         return not self.info.higher_is_better
 
     @property
+    def label(self) -> str:
+        """The task with its prompt settings: ``textvqa [ocr-tokens]``, ``textvqa
+        [question/ocr-tokens]`` on a mixed board; the task alone when it has none."""
+        return f"{self.task} [{'/'.join(self.settings)}]" if self.settings else self.task
+
+    @property
     def title(self) -> str:
-        """``task · protocol · metric (scale)`` (protocols joined by ``/`` when several)."""
+        """``label · protocol · metric (scale)`` (protocols joined by ``/`` when several)."""
         protocols = "/".join(self.protocols or (self.protocol,))
-        return f"{self.task} · {protocols} · {self.metric} ({self.scale.label})"
+        return f"{self.label} · {protocols} · {self.metric} ({self.scale.label})"
 
 
 @dataclass(frozen=True)
@@ -125,6 +139,10 @@ class Headline:
         """The modalities that have a headline column, in order."""
         return [m for m in MODALITIES if any(t.modality == m for t in self.tasks)]
 
+    def label(self, task: str) -> str:
+        """``task``'s column label, with its prompt settings (:attr:`HeadlineTask.label`)."""
+        return next((t.label for t in self.tasks if t.task == task), task)
+
     def tasks_of(self, modality: str) -> list[HeadlineTask]:
         """The columns of ``modality``, in order."""
         return [t for t in self.tasks if t.modality == modality]
@@ -155,8 +173,8 @@ def build_headline(models: Sequence[ModelScores]) -> Headline:
                 headline.notes.append(f"{task}: its default protocol {protocol} reported no "
                                       "number; see the details")
                 continue
-            headline.tasks.append(_fill(headline, models, _column(models, task, modality,
-                                                                  protocol, metric)))
+            column = _fill(headline, models, _column(models, task, modality, protocol, metric))
+            headline.tasks.append(_settings(headline, models, column))
     for modality in headline.modalities():
         _cover(headline, modality)
     return headline
@@ -194,6 +212,28 @@ def _fill(headline: Headline, models: Sequence[ModelScores],
         headline.notes.append(f"{task}: each model is headlined under its own default "
                               f"protocol ({per}), the {metric} of its coordinate frame")
     return replace(column, protocols=tuple(used))
+
+
+UNRECORDED = "not recorded"
+"""The setting shown for a run that did not record the prompt setting its task has."""
+
+
+def _settings(headline: Headline, models: Sequence[ModelScores],
+              column: HeadlineTask) -> HeadlineTask:
+    """``column`` labelled with its prompt settings; a note when the models differ."""
+    by_model = {m.name: m.tasks[column.task].prompt_setting for m in models
+                if column.task in m.tasks}
+    if not any(by_model.values()):
+        return column
+    used: dict[str, list[str]] = {}
+    for name, setting in by_model.items():
+        used.setdefault(setting or UNRECORDED, []).append(name)
+    if len(used) > 1:
+        per = "; ".join(f"{', '.join(names)}: {s}" for s, names in used.items())
+        headline.notes.append(
+            f"{column.task}: the models were run with different prompt settings ({per}); "
+            "their scores are not comparable across settings")
+    return replace(column, settings=tuple(used))
 
 
 def _cover(headline: Headline, modality: Modality) -> None:

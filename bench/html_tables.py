@@ -76,7 +76,7 @@ def _task_header(task: HeadlineTask) -> Header:
     direction = "lower" if task.lower_is_better else "higher"
     unit = task.scale.label
     named = unit.lower().startswith(task.metric.lower())  # "FID (lower is better)" names fid
-    label = (f'{esc(task.task)}<span class="scale">'
+    label = (f'{esc(task.label)}<span class="scale">'
              f'{esc(unit if named else f"{task.metric} {unit}")}</span>')
     return Header(label, True, task.lower_is_better, f"g-{task.modality}",
                   f"{task.title}; {direction} is better")
@@ -127,7 +127,7 @@ def headline_table(board: Leaderboard) -> str:
             f'<tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>')
 
 
-def _details_table(table: DetailTable) -> str:
+def _details_table(table: DetailTable, label: str) -> str:
     head = "".join(f"<th>{esc(m)}</th>" for m in table.models)
     body = []
     for row in table.rows:
@@ -141,7 +141,7 @@ def _details_table(table: DetailTable) -> str:
                      if cell.other_frame else "")
             cells.append(f'<td class="{" ".join(names)}"{title}>{esc(row.text(cell))}</td>')
         body.append("<tr>" + "".join(cells) + "</tr>")
-    return (f'<div class="details-task"><h4>{esc(table.task)}</h4>'
+    return (f'<div class="details-task"><h4>{esc(label)}</h4>'
             f'<table class="details-table" id="details-{esc(table.task)}"><thead><tr>'
             f'<th>protocol · metric</th>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
             "</table></div>")
@@ -159,7 +159,8 @@ def details_section(board: Leaderboard) -> str:
     for modality in dict.fromkeys(t.modality for t in tables):
         parts.append(f"<h3>{esc(MODALITY_LABELS[modality])}</h3>")
         parts.append('<div class="details-grid">' + "".join(
-            _details_table(t) for t in tables if t.modality == modality) + "</div>")
+            _details_table(t, board.headline.label(t.task)) for t in tables
+            if t.modality == modality) + "</div>")
     parts.append("</details></section>")
     return "".join(parts)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal, cast
 
 import pandas as pd
@@ -79,6 +79,9 @@ class Column:
     kind: ColumnKind = "metric"
     main: bool = False
     info: MetricInfo = UNDECLARED
+    label: str = ""
+    """The task as its headline column labels it (with its prompt settings,
+    :attr:`harmonybench.headline.HeadlineTask.label`); ``""``: the task name."""
 
     @property
     def lower_is_better(self) -> bool:
@@ -93,7 +96,7 @@ class Column:
     @property
     def title(self) -> str:
         """A one-line header: ``task · protocol · metric (scale)``."""
-        parts = [p for p in (self.task, self.protocol, self.metric) if p]
+        parts = [p for p in (self.label or self.task, self.protocol, self.metric) if p]
         return " · ".join(parts) + f" ({self.scale.label})"
 
 
@@ -205,4 +208,5 @@ def build_leaderboard(models: Sequence[ModelScores], *,
     else:
         frame = pd.DataFrame(index=index)
     headline = build_headline(models)
+    columns = [replace(c, label=headline.label(c.task)) for c in columns]
     return Leaderboard(list(models), columns, frame, headline, list(headline.notes))

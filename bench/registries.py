@@ -36,6 +36,11 @@ TASKS: Registry[type[Task]] = Registry(
         ("grounding", "harmonybench.tasks.grounding:Grounding"),
         ("detection", "harmonybench.tasks.detection:Detection"),
         ("spotting", "harmonybench.tasks.detection:Spotting"),
+        ("wtq", "harmonybench.tasks.tableqa:WikiTableQuestions"),
+        ("tabfact", "harmonybench.tasks.tableqa:TabFact"),
+        ("funsd", "harmonybench.tasks.kie:FUNSD"),
+        ("sroie", "harmonybench.tasks.kie:SROIE"),
+        ("poie", "harmonybench.tasks.kie:POIE"),
     ),
 )
 
@@ -56,6 +61,8 @@ PROTOCOLS: Registry[type[BaseProtocol[Any]]] = Registry(
         ("mmocr-2023", "harmonybench.metrics.mmocr2023:MMOCR2023"),
         ("mmocr-2023-space", "harmonybench.metrics.mmocr2023:MMOCR2023Space"),
         ("exact", "harmonybench.metrics.exact:ExactMatch"),
+        ("wtq", "harmonybench.metrics.table_qa:WTQAccuracy"),
+        ("exact-docowl", "harmonybench.metrics.table_qa:ExactDocOwl"),
         ("anytext", "harmonybench.metrics.textrender:AnyTextOCR"),
         ("textharmony", "harmonybench.metrics.textrender:TextHarmonyOCR"),
         ("mario", "harmonybench.metrics.textrender:MarioOCR"),
@@ -137,7 +144,7 @@ def get_task(name: str, options: Mapping[str, str] | None = None) -> Task:
     """An instance of the task registered as ``name``, built with its ``--task-arg`` options.
 
     Raises:
-        RegistryError: unknown name, or options the task does not take.
+        RegistryError: unknown name, options the task does not take, or values it refuses.
     """
     cls = TASKS.load(name)
     if not options:
@@ -147,6 +154,8 @@ def get_task(name: str, options: Mapping[str, str] | None = None) -> Task:
     except TypeError as exc:
         raise RegistryError(f"task {name!r} does not take options {sorted(options)}: {exc}"
                             ) from exc
+    except ValueError as exc:  # an option the task takes, with a value it refuses
+        raise RegistryError(f"task {name!r}: {exc}") from exc
 
 
 def get_protocol(name: str) -> BaseProtocol[Any]:

@@ -169,6 +169,7 @@ def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> P
         "images_from_data": images_from_data(item.data, item.images),
         "options": dict(sorted(item.options.items())),
         "default_protocol": headline,
+        **({"prompt_setting": setting} if (setting := task.prompt_setting()) else {}),
         "template_id": template.id,
         "template_hash": template.hash,
         "template": template.template,

@@ -108,6 +108,16 @@ class Task(ABC):
         """The prompt template for ``family``, falling back to ``default``."""
         return self.prompts.get(family, self.prompts["default"])
 
+    def prompt_setting(self) -> str | None:
+        """The prompt setting a score depends on beyond the template (TextVQA: whether the
+        prompt carries OCR tokens), recorded in ``run.json`` and shown beside the task's
+        scores on the leaderboard; ``None`` for tasks without such settings."""
+        return None
+
+    def prompt_fields(self, sample: Sample) -> dict[str, Any]:
+        """Template fields beyond ``{question}`` filled from ``sample`` (none by default)."""
+        return {}
+
     def generation_for(self, family: str = "default") -> dict[str, Any]:
         """Generation settings for ``family``: the task's defaults updated by the family's."""
         settings = dict(self.generation)
@@ -134,7 +144,7 @@ class Task(ABC):
             sample_id=sample.id,
             task=self.name,
             kind=self.kind,
-            prompt=tpl.render(question=sample.question or ""),
+            prompt=tpl.render(question=sample.question or "", **self.prompt_fields(sample)),
             template_id=tpl.id,
             template_hash=tpl.hash,
             question=sample.question,
