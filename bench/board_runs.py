@@ -188,7 +188,8 @@ def _task_scores(path: Path, run: Path, task: str, entry: TaskEntry, spec: TaskS
         failed=entry.failed, unsupported=entry.unsupported, missing=entry.missing,
         score_errors=entry.score_errors,
         protocols=MappingProxyType(protocols), subset=_subset(spec),
-        meanings=MappingProxyType(declared), prompt_setting=str(spec.get("prompt_setting") or ""),
+        meanings=MappingProxyType(declared),
+        prompt_setting=(spec.prompt_setting if spec else None) or "",
     )
 
 

@@ -172,6 +172,9 @@ class TaskSpec(ResultModel):
     template_id: str | None = None
     template_hash: str | None = None
     template: str | None = None
+    prompt_setting: str | None = Field(
+        default=None, description="The task's prompt setting where it has several (TextVQA: "
+                                  "question or ocr-tokens).")
     generation: dict[str, Any] = Field(default_factory=dict)
     limit: int | None = None
     seed: int | None = None
