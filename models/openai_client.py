@@ -140,6 +140,8 @@ class ChatClient:
         policy: the retry policy.
         pool_size: connections kept open (the adapter's concurrency).
         sleep: how to wait between attempts (tests pass a recorder).
+        transport: an ``httpx`` transport to use instead of the network (tests pass
+            ``httpx.MockTransport``).
     """
 
     base_url: str
@@ -148,6 +150,7 @@ class ChatClient:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     pool_size: int = 16
     sleep: Callable[[float], None] = time.sleep
+    transport: Any = field(default=None, repr=False)
     _client: Any = field(init=False, repr=False, default=None)
     _rng: random.Random = field(init=False, repr=False, default_factory=random.Random)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
@@ -164,6 +167,7 @@ class ChatClient:
             timeout=httpx.Timeout(self.timeout_s),
             limits=httpx.Limits(max_connections=self.pool_size,
                                 max_keepalive_connections=self.pool_size),
+            transport=self.transport,
         )
 
     def complete(self, body: Mapping[str, Any]) -> Reply:
