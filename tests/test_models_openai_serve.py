@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from benchscripts import load_benchmark
 from openai_serve import FaultProxy, ServedModel
 from taskdata import write_textvqa
 from tinymodels import build_tiny_llava
@@ -216,3 +217,15 @@ def test_killed_client_then_killed_server_resume_with_nothing_lost_or_sent_twice
     assert sorted(ids) == [str(1000 + i) for i in range(n)]        # 0 lost
     assert set(ids.values()) == {1}                                 # 0 journaled twice
     assert final.scores["tasks"]["textvqa"]["scored"] == n
+
+
+def test_the_serving_benchmark_runs_small(server: ServedModel, tmp_path: Path) -> None:
+    bench = load_benchmark("bench_serve")
+    data, images = bench.write_data(tmp_path, 3)
+    rows = [bench.openai_row(tmp_path, data, images, server.base_url, server.model, c)
+            for c in (1, 3)]
+    rows.append(bench.hf_row(tmp_path, data, images, server.model, 3))
+    text = bench.table(rows, 3, "the test machine")
+    assert "| openai | 3 | 3 |" in text and "| hf-vlm | 3 | 3 |" in text
+    assert rows[0]["answers"] == rows[1]["answers"]       # greedy: concurrency changes nothing
+    assert rows[0]["usage"]["requests"] == 3
