@@ -58,6 +58,9 @@ class ModelAdapter(ABC):
     """The coordinate frame the model answers boxes in (``pixel``, ``448``, ``999``, ``1000``,
     ``norm``), when it is fixed; tasks whose protocols depend on it (grounding, detection)
     headline the matching protocol variant. ``None``: unknown (the task's default applies)."""
+    default_batch_size: int = 8
+    """Requests per :meth:`generate` call when ``--batch-size`` is not given (an adapter that
+    keeps requests in flight sets it to its concurrency: the run loop journals per batch)."""
 
     def __init__(
         self,
@@ -91,7 +94,12 @@ class ModelAdapter(ABC):
         return cls.kinds
 
     def spec(self) -> dict[str, Any]:
-        """What identifies this model in ``run.json`` and in the run id."""
+        """What identifies this model in ``run.json`` and in the run id.
+
+        A ``transport`` entry (where and how requests travel: a server's address, a client's
+        concurrency) is written into ``run.json`` but left out of the run id
+        (:func:`harmonybench.runfolder.run_id`): it does not change the answers.
+        """
         return {
             "adapter": self.name,
             "location": self.location,

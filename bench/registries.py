@@ -114,6 +114,7 @@ MODELS: Registry[Any] = Registry(
         ("textmonkey", "harmonybench.models.monkey:TextMonkeyModel"),
         ("textharmony", "harmonybench.models.textharmony:TextHarmonyModel"),
         ("null", "harmonybench.models.null:NullModel"),
+        ("openai", "harmonybench.models.openai_chat:OpenAIChatModel"),
         ("ocr-qa", "harmonybench.models.ocr_qa:OCRQuestionAnswering"),
         ("compose", "harmonybench.models.compose:ComposedModel"),
         ("rapidocr", "harmonybench.models.rapidocr_engine:RapidOCRModel"),

@@ -86,9 +86,13 @@ LOCATION_KEYS: tuple[str, ...] = ("data", "images", "data_from_run", "images_fro
 
 
 def run_id(model_spec: dict[str, Any], task_specs: list[dict[str, Any]]) -> str:
-    """``<model name>-<hash>``: stable for the same model and task specs, wherever they live."""
+    """``<model name>-<hash>``: stable for the same model and task specs, wherever they live.
+
+    The model spec's ``transport`` entry (a served model's address and client settings,
+    :meth:`harmonybench.model.ModelAdapter.spec`) is not part of the hash."""
     tasks = [{k: v for k, v in spec.items() if k not in LOCATION_KEYS} for spec in task_specs]
-    identity = {"model": model_spec, "tasks": tasks}
+    model = {k: v for k, v in model_spec.items() if k != "transport"}
+    identity = {"model": model, "tasks": tasks}
     location = model_spec.get("location") or ""
     name = Path(str(location)).name if location else ""
     base = slug(f"{model_spec.get('adapter', 'model')}-{name}" if name else

@@ -83,7 +83,9 @@ class RunConfig:
     location: str | None = None
     model_args: dict[str, str] = field(default_factory=dict)
     limit: int | None = None
-    batch_size: int = 8
+    batch_size: int | None = None
+    """Requests per adapter call; ``None``: the adapter's :attr:`~ModelAdapter.default_batch_size`
+    (8 unless the adapter says otherwise)."""
     device: str | None = None
     dtype: str | None = None
     seed: int = 0
@@ -123,6 +125,11 @@ class RunResult:
 def sample_seed(seed: int, sample_id: str) -> int:
     """A per-sample seed that does not depend on batching or sharding."""
     return int(hashlib.sha256(f"{seed}:{sample_id}".encode()).hexdigest()[:8], 16)
+
+
+def batch_size_of(config: RunConfig, adapter: ModelAdapter) -> int:
+    """``--batch-size``, or the adapter's own default when it was not given."""
+    return config.batch_size if config.batch_size is not None else adapter.default_batch_size
 
 
 def build_adapter(config: RunConfig, world: World) -> ModelAdapter:
@@ -247,7 +254,7 @@ def run_task(
     context = GenerationContext(
         image_dir=folder.image_dir(task.name), rank=world.rank, world_size=world.world_size
     )
-    runner = BatchRunner(adapter, context, config.batch_size)
+    runner = BatchRunner(adapter, context, batch_size_of(config, adapter))
     started = time.perf_counter()
     done = 0
     with Journal(journal_path(folder.task_dir(task.name), world.rank)) as journal:
@@ -321,7 +328,7 @@ def run(config: RunConfig) -> RunResult:
     """Run every task of ``config`` through the model; rank 0 returns the scores."""
     if not config.tasks:
         raise HarmonyBenchError("no tasks given (--tasks)")
-    if config.batch_size < 1:
+    if config.batch_size is not None and config.batch_size < 1:
         raise HarmonyBenchError(f"--batch-size must be at least 1, got {config.batch_size}")
     check_inputs(MODELS.load(config.model), config)
     world = init_world(config.device)
@@ -339,7 +346,8 @@ def run(config: RunConfig) -> RunResult:
             packages = package_versions()
             run_json = {
                 "run_id": run_name, "model": model_spec, "tasks": task_specs,
-                "seed": config.seed, "batch_size": config.batch_size, "device": config.device,
+                "seed": config.seed, "batch_size": batch_size_of(config, adapter),
+                "device": config.device,
                 "world_size": world.world_size, "packages": packages,
             }
             reused = None

@@ -51,7 +51,8 @@ def summarize_task(
         record yet), ``errors`` (the first few messages), ``protocols``
         ``{name: {metric: value}}`` over the scored samples, and ``metrics_info``
         ``{name: {metric: declaration}}``: what each protocol's and dataset-level score's
-        numbers mean (:mod:`harmonybench.meaning`).
+        numbers mean (:mod:`harmonybench.meaning`); and ``usage`` (:func:`usage_totals`) when
+        the adapter journaled any (a served model's tokens, requests and latency).
     """
     by_id: Mapping[str, Record] = {r.sample_id: r for r in records}
     known = {s.id for s in samples}
@@ -102,6 +103,9 @@ def summarize_task(
         "protocols": {},
         "metrics_info": {p.name: table_to_json(p.declared_metrics()) for p in protocols},
     }
+    usage = usage_totals(records)
+    if usage is not None:
+        entry["usage"] = usage
     if samples and not any(has_ground_truth(s) for s in samples):
         entry["scored"] = 0
         entry["note"] = "no ground truth (a test split): outputs are journaled, not scored"
@@ -135,6 +139,34 @@ def summarize_task(
             log.warning("%s: dataset-level scores skipped: %s", task.name, exc)
             entry["dataset_errors"] = [str(exc)]
     return entry
+
+
+def usage_totals(records: Sequence[Record]) -> dict[str, float] | None:
+    """The task's API usage: each record's ``metadata["usage"]`` counts summed.
+
+    Adapters that call a served model (``openai``) journal ``usage`` per sample
+    (``prompt_tokens``, ``completion_tokens``, ``requests``: HTTP attempts); the totals add
+    ``samples`` (records with usage) and ``latency_s`` (their latencies summed: request-seconds,
+    not wall time, when requests overlap). A hosted API bills the token totals. ``None`` when
+    no record has usage (other adapters: ``scores.json`` has no ``usage`` key). Samples sent
+    again with ``--retry-failed`` count their last attempt only (the failed record is
+    replaced).
+    """
+    totals: dict[str, float] = {}
+    samples = 0
+    latency = 0.0
+    for record in records:
+        usage = record.metadata.get("usage")
+        if not isinstance(usage, Mapping):
+            continue
+        samples += 1
+        latency += float(record.latency_s or 0.0)
+        for key, value in usage.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                totals[str(key)] = totals.get(str(key), 0) + value
+    if not samples:
+        return None
+    return {**dict(sorted(totals.items())), "samples": samples, "latency_s": round(latency, 6)}
 
 
 def _headline_metric(task: str, entry: Mapping[str, Any],

@@ -67,7 +67,7 @@ from taskdata import (
     write_textvqa,
     write_textvqa_hub,
 )
-from tinymodels import build_tiny_lora, build_tiny_qwen2_vl
+from tinymodels import build_tiny_llava, build_tiny_lora, build_tiny_qwen2_vl
 
 pytestmark = pytest.mark.slow
 
@@ -382,3 +382,46 @@ def test_real_files_doc_runs_against_shared_real(tmp_path: Path) -> None:
                 or "| LLaVA-1.5 |" in line]
     assert len(compared) == 33, board  # 32 rows of the 2023 study and LLaVA-1.5-13B's one
     assert all("| yes |" in line for line in compared), board
+
+
+# ----------------------------------------------------------------------------- serving.md
+
+SERVING_SUBSTITUTIONS: tuple[tuple[str, str, str], ...] = (
+    (r"--model openai:\S+", "--model openai:{model}",
+     "a tiny LLaVA served here stands in for every served or hosted model"),
+    (r"base_url=\S+", "base_url={base_url}", "that server's address (no network here)"),
+)
+"""Substitutions applied to ``docs/serving.md``'s commands, with the reason."""
+
+
+def test_serving_doc_runs_against_a_local_server(tmp_path: Path) -> None:
+    """``docs/serving.md`` (not in :data:`ORDER`: it needs a server) runs in its own sandbox
+    against ``transformers serve`` on a tiny LLaVA (``tests/openai_serve.py``), with a
+    placeholder ``OPENAI_API_KEY`` for the hosted-API command."""
+    from openai_serve import ServedModel
+
+    page = DOCS / "serving.md"
+    write_textvqa(tmp_path / "data" / "textvqa", 3)
+    _write_shims(tmp_path / "bin")
+    commands = list(extract(page))
+    assert len(commands) >= 3
+    server = ServedModel(build_tiny_llava(tmp_path / "ckpt" / "llava"),
+                         log=tmp_path / "serve.log")
+    env = {**_env(tmp_path), "OPENAI_API_KEY": "sk-docs-placeholder"}
+    server.start()
+    try:
+        for command in commands:
+            text = command.text
+            for pattern, replacement, _why in SERVING_SUBSTITUTIONS:
+                text = re.sub(pattern, replacement.format(model=server.model,
+                                                          base_url=server.base_url), text)
+            result = subprocess.run(["bash", "-c", text], cwd=tmp_path, env=env,
+                                    capture_output=True, text=True, timeout=300)
+            assert result.returncode == command.expect, (
+                f"{command.doc}:{command.line}: exit {result.returncode}\n  $ {text}\n"
+                f"{result.stderr[-1500:]}")
+    finally:
+        server.stop()
+    for name in ("served", "hosted"):
+        scores = json.loads(next((tmp_path / "runs" / name).glob("*/scores.json")).read_text())
+        assert scores["tasks"]["textvqa"]["usage"]["samples"] == 3

@@ -71,7 +71,9 @@ def run_command(
                            "repeatable.")] = None,
     limit: Annotated[int | None, typer.Option(
         help="Only the first N samples of each task.")] = None,
-    batch_size: Annotated[int, typer.Option(help="Requests per adapter call.")] = 8,
+    batch_size: Annotated[int | None, typer.Option(
+        help="Requests per adapter call (default: the adapter's own; 8 for most, the "
+             "concurrency for openai).")] = None,
     device: Annotated[str | None, typer.Option(help="cpu, cuda, cuda:1, mps ...")] = None,
     dtype: Annotated[str | None, typer.Option(help="float32, bfloat16, float16 ...")] = None,
     seed: Annotated[int, typer.Option(help="Base seed; each sample derives its own.")] = 0,
