@@ -243,7 +243,7 @@ class TaskEntry(ResultModel):
         default_factory=dict, description="{protocol: {metric: declaration}}.")
     note: str | None = None
     dataset_errors: list[str] = Field(default_factory=list)
-    usage: dict[str, float] | None = Field(
+    usage: dict[str, int | float] | None = Field(
         default=None, description="API usage totals of a served model (prompt_tokens, "
                                   "completion_tokens, requests, samples, latency_s); absent "
                                   "for in-process adapters.")
