@@ -52,6 +52,7 @@ bench: install
 	$(PY) benchmarks/bench_harness.py
 	$(PY) benchmarks/bench_ocr_scoring.py
 	$(PY) benchmarks/bench_demo.py
+	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_serve.py
 
 clean:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ HEAVY = ("pandas", "pyarrow", "numpy", "torch")
 
 PROBE = """
 import sys
+from pathlib import Path
 from harmonybench.cli import main
 try:
     main({argv!r})
@@ -30,3 +32,12 @@ def test_light_commands_import_no_heavy_library(argv: list[str]) -> None:
     loaded = next(line for line in done.stderr.splitlines() if line.startswith("LOADED="))
     assert loaded == "LOADED=", f"harmonybench {' '.join(argv)} imported {loaded[7:]}"
     assert "Usage" in done.stdout or "anytext-t2i" in done.stdout
+
+
+def test_the_startup_benchmark_runs_small(tmp_path: Path) -> None:
+    from benchscripts import load_benchmark
+
+    out = tmp_path / "startup.md"
+    assert load_benchmark("bench_startup").main(["--n", "1", "--output", str(out)]) == 0
+    table = out.read_text()
+    assert "| `harmonybench list tasks` |" in table and "ratio" in table
