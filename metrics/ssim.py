@@ -104,7 +104,7 @@ def _shift(b: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
     else:
         channels = b.shape[2] if b.ndim == 3 else 1
         means = np.asarray(cv2.mean(np.ascontiguousarray(b))[:channels], dtype=np.float64)
-    shift = np.round(means)
+    shift: npt.NDArray[np.float64] = np.round(means)
     return shift if b.ndim == 3 else shift.reshape(())
 
 
