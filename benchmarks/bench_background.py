@@ -1,7 +1,8 @@
 """Background preservation of edits on TextHarmony's 219-line editing set: old vs new path.
 
 The data: the polygons and texts of the real ``edit_gt.json`` (TextHarmony
-``configs/release/edit_gt.json``, read in place from ``--gt``; no images are shipped with it),
+``configs/release/edit_gt.json``, read in place from ``--gt``, by default
+``../shared/real/textharmony-edit/`` beside the checkout; no images are shipped with it),
 and for each record a generated 512x512 original (a smooth colour field with noise, like a
 photo, and the record's text drawn into its polygon with the tests' drawing helper,
 ``tests/imagedata.py``), an edited image (the polygon repainted with another word and the
@@ -59,7 +60,9 @@ from harmonybench.tasks.anytext_edit_inputs import DEFAULT_DILATION
 from harmonybench.tasks.anytext_edit_inputs import edit_mask as task_mask
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_GT = Path("/work/shared/real/textharmony-edit/TextHarmony/configs/release/edit_gt.json")
+DEFAULT_GT = (ROOT.parent / "shared" / "real" / "textharmony-edit" / "TextHarmony" / "configs"
+              / "release" / "edit_gt.json")
+"""The real file, read in place from the checkout's sibling ``shared/`` folder."""
 DEFAULT_OUTPUT = Path(__file__).with_name("results_background.md")
 TOLERANCE = 1e-4
 SIZE = 512
@@ -225,6 +228,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--gt", type=Path, default=DEFAULT_GT, help="TextHarmony edit_gt.json")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
+    if not args.gt.is_file():
+        parser.error(f"no edit_gt.json at {args.gt}: pass --gt PATH (TextHarmony's "
+                     "configs/release/edit_gt.json)")
     host = machine()
     with tempfile.TemporaryDirectory(prefix="bench-background-") as tmp:
         edits = write_set(args.gt, args.n, args.seed, Path(tmp))
