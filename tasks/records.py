@@ -234,7 +234,7 @@ def read_document(path: Path) -> Document:
         raise DataError(path, "empty file")
     # split on "\n" only: str.splitlines would also break at U+2028 inside JSON strings
     numbered = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
-    if len(numbered) > 1 and _is_object(path, numbered[0][1]):
+    if len(numbered) > 1 and _is_object(path, *numbered[0]):
         return _read_jsonl(path, numbered)
     try:
         value = json_loads(text, path)
@@ -245,9 +245,9 @@ def read_document(path: Path) -> Document:
     return Document(path, "json", value=value)
 
 
-def _is_object(path: Path, line: str) -> bool:
+def _is_object(path: Path, number: int, line: str) -> bool:
     try:
-        return isinstance(json_loads(line, path, record="line 1"), dict)
+        return isinstance(json_loads(line, path, record=f"line {number}"), dict)
     except json.JSONDecodeError:
         return False
 
