@@ -51,6 +51,7 @@ bench: install
 	$(PY) benchmarks/bench_iou.py
 	$(PY) benchmarks/bench_harness.py
 	$(PY) benchmarks/bench_ocr_scoring.py
+	$(PY) benchmarks/bench_background.py
 	$(PY) benchmarks/bench_demo.py
 	$(PY) benchmarks/bench_startup.py
 	$(PY) benchmarks/bench_serve.py

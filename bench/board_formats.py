@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import string
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -36,6 +37,26 @@ def flat_header(column: Column) -> str:
 def md_text(text: str) -> str:
     """``text`` safe inside markdown (pipes, angle brackets and newlines escaped)."""
     return _md_escape(text)
+
+
+def md_heading(text: str) -> str:
+    """``text`` as literal markdown text: whitespace runs (newlines too) become one space and
+    every ASCII punctuation character is backslash-escaped (CommonMark 0.31, "Backslash
+    escapes": any ASCII punctuation may be), so a title cannot add markup, HTML or lines."""
+    return "".join(f"\\{c}" if c in string.punctuation else c for c in " ".join(text.split()))
+
+
+_LATEX_SPECIAL: tuple[tuple[str, str], ...] = (
+    ("&", r"\&"), ("%", r"\%"), ("$", r"\$"), ("#", r"\#"), ("_", r"\_"), ("{", r"\{"),
+    ("}", r"\}"), ("~", r"\textasciitilde{}"), ("^", r"\textasciicircum{}"),
+    ("\\", r"\textbackslash{}"), ("<", r"\textless{}"), (">", r"\textgreater{}"))
+
+
+def latex_text(text: str) -> str:
+    """``text`` safe in LaTeX running text: the ten special characters (and ``<``, ``>``)
+    replaced as pandas' ``to_latex(escape=True)`` does, whitespace runs made one space."""
+    table = dict(_LATEX_SPECIAL)
+    return "".join(table.get(c, c) for c in " ".join(text.split()))
 
 
 def _md_escape(text: str) -> str:
@@ -230,10 +251,11 @@ def _headline_latex(board: Leaderboard) -> str:
                                       "and per-model coverage averages"))
 
 
-def to_latex(board: Leaderboard) -> str:
-    """The headline ``tabular``, then one per modality of the full table (pandas
-    ``to_latex``, every cell escaped)."""
-    parts = [_headline_latex(board)] if board.headline.tasks else []
+def to_latex(board: Leaderboard, title: str | None = None) -> str:
+    """The title (a ``\\section*``, escaped, when given), the headline ``tabular``, then one
+    per modality of the full table (pandas ``to_latex``, every cell escaped)."""
+    parts = [f"\\section*{{{latex_text(title)}}}\n"] if title else []
+    parts += [_headline_latex(board)] if board.headline.tasks else []
     for modality in board.modalities():
         columns = [c for c in board.columns if c.modality == modality]
         frame = pd.DataFrame(

@@ -59,6 +59,7 @@ from harmonybench.board_runs import (
 )
 from harmonybench.errors import DataError
 from harmonybench.headline import Headline, HeadlineTask, build_headline
+from harmonybench.safeload import yaml_load
 
 SPEC_KEYS: tuple[str, ...] = ("name", "run", "runs", "role", "reference", "published",
                               "about")
@@ -155,7 +156,7 @@ def load_spec(path: str | Path) -> Spec:
     """
     spec_path = Path(path).expanduser()
     try:
-        data = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+        data = yaml_load(spec_path.read_text(encoding="utf-8"), spec_path)
     except OSError as exc:
         raise DataError(spec_path, f"cannot be read: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:

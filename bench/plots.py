@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from harmonybench.errors import DataError
+from harmonybench.outputs import write_output
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -157,6 +158,4 @@ def save(figure: Figure, path: str | Path) -> Path:
     """Write the figure to ``path`` (PNG or SVG by its suffix)."""
     target = Path(path).expanduser()
     data = render(figure, format_of(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return target
+    return write_output(target, data, what="the plot")

@@ -33,6 +33,7 @@ from typing import Any
 
 from harmonybench.answer_files import join_llava, looks_llava, looks_mmocr, mmocr_answer_files
 from harmonybench.errors import DataError
+from harmonybench.safeload import json_loads
 from harmonybench.schema import Sample
 
 ID_KEYS: tuple[str, ...] = ("id", "question_id", "questionId", "index")
@@ -72,7 +73,7 @@ def iter_json_records(path: Path) -> Iterator[tuple[str, Any]]:
         raise DataError(path, "file is empty")
     if stripped[0] == "[":
         try:
-            data = json.loads(text)
+            data = json_loads(text, path)
         except json.JSONDecodeError as exc:
             raise DataError(
                 path, f"not valid JSON: {exc.msg}", record=f"line {exc.lineno} column {exc.colno}"
@@ -80,14 +81,42 @@ def iter_json_records(path: Path) -> Iterator[tuple[str, Any]]:
         for i, value in enumerate(data):
             yield f"record {i}", value
         return
-    for lineno, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    if stripped[0] == "{" and len([line for line in lines if line.strip()]) > 1:
+        whole = _one_object(path, text)
+        if whole is not None:
+            yield "record 0", whole
+            return
+    for lineno, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = json_loads(line, path, record=f"line {lineno}")
         except json.JSONDecodeError as exc:
             raise DataError(path, f"not valid JSON: {exc.msg}", record=f"line {lineno}") from exc
         yield f"line {lineno}", value
+
+
+def _one_object(path: Path, text: str) -> dict[str, Any] | None:
+    """The file as one (pretty-printed) JSON object when it is one, else ``None`` (JSONL).
+
+    Raises:
+        DataError: it is one object but not a prediction record (no id key): a mapping of ids
+            to texts, or a wrapper around the records.
+    """
+    try:
+        value = json_loads(text, path)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(value, dict):
+        return None
+    if first_key(value, ID_KEYS) is None:
+        keys = ", ".join(repr(k) for k in list(value)[:5]) + (", ..." if len(value) > 5 else "")
+        raise DataError(path, f"is one JSON object (keys {keys}), not prediction records: "
+                        "expected a JSON list of objects, or JSON Lines (one object a line), "
+                        f"each with an id key ({', '.join(ID_KEYS)}) and a text key "
+                        f"({', '.join(TEXT_KEYS)})")
+    return value
 
 
 def normalise_id(value: Any, path: Path, locator: str, key: str) -> str:

@@ -154,8 +154,11 @@ def prepare_task(item: TaskInput, adapter: ModelAdapter, config: RunConfig) -> P
             f"--task-arg {item.name}:default_protocol={headline}: not a protocol of "
             f"{item.name} ({', '.join(task.protocols)})")
     headline = headline or task.headline_protocol(adapter.frame)
-    samples = task.load(item.data, item.images)
     limit = item.limit if item.limit is not None else config.limit
+    if limit is not None and limit < 1:
+        # samples[:-1] would silently drop the last sample, samples[:0] run nothing
+        raise HarmonyBenchError(f"--limit {limit}: expected a number of samples of at least 1")
+    samples = task.load(item.data, item.images)
     if limit is not None:
         samples = samples[:limit]
     ids = [s.id for s in samples]

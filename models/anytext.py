@@ -120,6 +120,7 @@ from harmonybench.models.imageio import (
     RequestError,
     write_images,
 )
+from harmonybench.models.weights import load_errors, load_failure
 from harmonybench.prompt_rules import PLACE_HOLDER
 from harmonybench.schema import IMAGE_OUT_KINDS, Output, Request, RequestKind, short_hash
 
@@ -223,8 +224,12 @@ class AnyTextModel(ModelAdapter):
             if self.args.get("clip"):
                 kwargs["cond_stage_path"] = self.args["clip"]
             model = model_module.create_model(str(self.files["config"]), **kwargs)
-            state = model_module.load_state_dict(str(self.files["checkpoint"]),
-                                                 location=device)
+            try:
+                state = model_module.load_state_dict(str(self.files["checkpoint"]),
+                                                     location=device)
+            except load_errors() as exc:
+                raise load_failure("anytext", "the checkpoint", self.files["checkpoint"],
+                                   exc) from exc
             model.load_state_dict(state, strict=True)
             model = model.to(device)
             if half:

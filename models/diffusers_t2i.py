@@ -67,6 +67,7 @@ from harmonybench.model import (
 )
 from harmonybench.models.hf_vlm import check_args, resolve_dtype
 from harmonybench.models.imageio import RequestError, positive_int, write_images
+from harmonybench.models.weights import load_errors, load_failure
 from harmonybench.schema import Output, Request, RequestKind, short_hash
 
 IMAGE_SETTINGS: frozenset[str] = frozenset(
@@ -224,14 +225,13 @@ class DiffusersText2Image(ModelAdapter):
         except ValueError as auto_error:
             try:
                 pipe = generic.from_pretrained(location, **kwargs)
-            except (OSError, ValueError) as exc:
+            except load_errors() as exc:
                 raise ModelArgError(
                     f"{self.name}: cannot load a pipeline from {location!r}: {self.auto_class} "
                     f"says {auto_error}; DiffusionPipeline says {exc}"
                 ) from exc
-        except OSError as exc:
-            raise ModelArgError(f"{self.name}: cannot load a pipeline from {location!r}: {exc}"
-                                ) from exc
+        except load_errors() as exc:
+            raise load_failure(self.name, "a pipeline", location, exc) from exc
         self._check_pipeline(pipe)
         target = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
         pipe = pipe.to(target)

@@ -77,6 +77,7 @@ from harmonybench.models.hf_vlm_encoder import (
     transformers_module,
 )
 from harmonybench.models.lora import LoraSpec, apply_lora, parse_combination, parse_lora_specs
+from harmonybench.models.weights import load_errors, load_failure
 from harmonybench.schema import TEXT_OUT_KINDS, Output, Request, RequestKind, short_hash
 
 GENERATION_KEYS: frozenset[str] = frozenset(
@@ -222,8 +223,8 @@ class HFVisionLanguageModel(ModelAdapter):
                 location, trust_remote_code=self.trust_remote_code
             )
             model = tf.AutoModelForImageTextToText.from_pretrained(location, **kwargs)
-        except (OSError, ValueError) as exc:
-            raise ModelArgError(f"hf-vlm: cannot load a model from {location!r}: {exc}") from exc
+        except load_errors() as exc:
+            raise load_failure("hf-vlm", "a model", location, exc) from exc
         if not self.device_map:
             target = self.device or ("cuda" if torch.cuda.is_available() else "cpu")
             model = model.to(target)

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harmonybench.model import ModelArgError
+from harmonybench.models.weights import broken_weight_file, load_errors
 
 Combination = Literal["cat", "linear", "svd"]
 COMBINATIONS: tuple[Combination, ...] = ("cat", "linear", "svd")
@@ -156,10 +157,13 @@ def apply_lora(
                 combination_type=combination,
             )
             peft_model.set_adapter(WEIGHTED_ADAPTER_NAME)
-    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+    except load_errors() as exc:
         paths = ", ".join(spec.path for spec in specs)
+        broken = next((b for b in map(broken_weight_file, (s.path for s in specs)) if b), None)
+        why = (f"the weight file {broken[0]} is truncated or corrupt ({broken[1]})"
+               if broken is not None else str(exc))
         raise ModelArgError(
-            f"--model-arg lora: cannot load LoRA adapter(s) {paths}: {exc}"
+            f"--model-arg lora: cannot load LoRA adapter(s) {paths}: {why}"
         ) from exc
     peft_model.eval()
     if merge:

@@ -65,6 +65,7 @@ from harmonybench.model import (
 )
 from harmonybench.models.hf_vlm import TEXT_GENERATION_ARGS, check_args, resolve_dtype
 from harmonybench.models.hf_vlm_encoder import transformers_module
+from harmonybench.models.weights import load_errors, load_failure
 from harmonybench.schema import TEXT_OUT_KINDS, ImageRef, Output, Request, RequestKind, short_hash
 
 Variant = Literal["monkey", "textmonkey"]
@@ -198,8 +199,8 @@ class MonkeyModel(ModelAdapter):
             config = tf.AutoConfig.from_pretrained(location, trust_remote_code=True)
             model = tf.AutoModelForCausalLM.from_pretrained(location, config=config, **kwargs)
             tokenizer = tf.AutoTokenizer.from_pretrained(location, trust_remote_code=True)
-        except (OSError, ValueError, ImportError) as exc:
-            raise ModelArgError(f"monkey: cannot load {location!r}: {exc}") from exc
+        except load_errors(ImportError) as exc:
+            raise load_failure("monkey", "the model", location, exc) from exc
         return model.eval(), tokenizer
 
     def _attach(self, model: Any, tokenizer: Any) -> None:

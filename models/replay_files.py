@@ -25,6 +25,7 @@ from harmonybench.predictions import (
     normalise_id,
     prediction_text,
 )
+from harmonybench.safeload import json_loads
 
 Match = Literal["id", "position", "question"]
 Format = Literal["records", "positional", "lmms-eval", "vlmevalkit-xlsx", "vlmevalkit-tsv",
@@ -341,7 +342,7 @@ def _read_tsv(path: Path) -> ReplayFile:
 def _json_logs(path: Path, text: str) -> list[tuple[str, Any]] | None:
     """The records of lmms-eval v0.2's ``{"logs": [...]}`` file, or ``None``."""
     try:
-        value = json.loads(text)
+        value = json_loads(text, path)
     except json.JSONDecodeError:
         return None
     if isinstance(value, dict) and isinstance(value.get("logs"), list):

@@ -40,7 +40,10 @@ from harmonybench.tasks.anytext_prompts import (
     anytext_family_prompt,
 )
 from harmonybench.tasks.imageout import ImageOutTask
-from harmonybench.tasks.imageout_common import TaskOptionError, parse_int
+from harmonybench.tasks.imageout_common import TaskOptionError, parse_choice, parse_int
+
+BACKGROUND_MODES: tuple[str, ...] = ("on", "off")
+"""Values of the ``background`` option: compute background preservation, or not."""
 
 
 class AnyTextEdit(ImageOutTask):
@@ -48,7 +51,10 @@ class AnyTextEdit(ImageOutTask):
 
     Options (besides :class:`~harmonybench.tasks.imageout.ImageOutTask`'s):
     ``instructions`` (``edit_annt.json`` when not beside ``edit_gt.json``), ``masked_dir``
-    (where built inputs and masks go), ``mask_dilation`` (pixels, default 4), ``subset``.
+    (where built inputs and masks go), ``mask_dilation`` (pixels, default 4), ``subset``,
+    ``background`` (``on``, default, or ``off``: whether the ``background`` protocol, masked
+    PSNR/SSIM outside the edit mask, is computed when the run is scored; ``off`` leaves it out
+    of ``scores.json``, as ``fid=off`` does FID).
     """
 
     name: ClassVar[str] = "anytext-edit"
@@ -74,6 +80,7 @@ class AnyTextEdit(ImageOutTask):
         masked_dir: str | None = None,
         mask_dilation: str | int = DEFAULT_DILATION,
         subset: str | None = None,
+        background: str = "on",
         **options: Any,
     ) -> None:
         super().__init__(**options)
@@ -83,6 +90,7 @@ class AnyTextEdit(ImageOutTask):
         self.masked_dir = Path(masked_dir).expanduser() if masked_dir else None
         self.mask_dilation = parse_int("mask_dilation", mask_dilation, low=0)
         self.subset = str(subset).strip() if subset else None
+        self.background = parse_choice("background", background, BACKGROUND_MODES)
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -209,5 +217,7 @@ class AnyTextEdit(ImageOutTask):
             if s.metadata.get("gt_image") and s.metadata.get("mask"))
 
     def enabled_dataset_protocols(self) -> tuple[str, ...]:
-        """CLIPScore and FID as for every image-out task, then ``background``."""
-        return (*super().enabled_dataset_protocols(), "background")
+        """CLIPScore and FID as for every image-out task, then ``background`` (unless
+        ``background=off``)."""
+        own = ("background",) if self.background == "on" else ()
+        return (*super().enabled_dataset_protocols(), *own)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harmonybench.errors import DataError
+from harmonybench.safeload import json_loads
 from harmonybench.schema import ImageRef
 from harmonybench.tasks.perception_regions import (
     DONT_CARE,
@@ -93,7 +94,7 @@ def read_paddle_label(path: Path, images: str | Path | None) -> list[ImageAnnota
         if not sep or not head.strip():
             raise DataError(path, "expected 'image_path<TAB>[...]'", record=where)
         try:
-            items = json.loads(rest)
+            items = json_loads(rest, path, record=where)
         except json.JSONDecodeError as exc:
             raise DataError(path, f"the label is not valid JSON: {exc.msg} (column "
                                   f"{exc.colno + len(head) + 1})", record=where) from exc

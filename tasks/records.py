@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harmonybench.errors import DataError
+from harmonybench.safeload import json_loads
 from harmonybench.schema import ImageRef, as_path
 
 
@@ -233,10 +234,10 @@ def read_document(path: Path) -> Document:
         raise DataError(path, "empty file")
     # split on "\n" only: str.splitlines would also break at U+2028 inside JSON strings
     numbered = [(n, line) for n, line in enumerate(text.split("\n"), start=1) if line.strip()]
-    if len(numbered) > 1 and _is_object(numbered[0][1]):
+    if len(numbered) > 1 and _is_object(path, *numbered[0]):
         return _read_jsonl(path, numbered)
     try:
-        value = json.loads(text)
+        value = json_loads(text, path)
     except json.JSONDecodeError as exc:
         raise DataError(
             path, f"not valid JSON: {exc.msg} (column {exc.colno})", record=f"line {exc.lineno}"
@@ -244,9 +245,9 @@ def read_document(path: Path) -> Document:
     return Document(path, "json", value=value)
 
 
-def _is_object(line: str) -> bool:
+def _is_object(path: Path, number: int, line: str) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
+        return isinstance(json_loads(line, path, record=f"line {number}"), dict)
     except json.JSONDecodeError:
         return False
 
@@ -256,7 +257,7 @@ def _read_jsonl(path: Path, numbered: Sequence[tuple[int, str]]) -> Document:
     for index, (number, line) in enumerate(numbered):
         where = f"line {number}"
         try:
-            value = json.loads(line)
+            value = json_loads(line, path, record=where)
         except json.JSONDecodeError as exc:
             raise DataError(
                 path, f"not valid JSON: {exc.msg} (column {exc.colno})", record=where

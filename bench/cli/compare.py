@@ -45,7 +45,10 @@ def compare_command(
                                   thresholds=parse_thresholds(threshold or []))
     summary = markdown_summary(comparison)
     if markdown is not None:
-        markdown.write_text(summary, encoding="utf-8")
+        from harmonybench.outputs import write_output
+
+        with report_errors():
+            write_output(markdown, summary, what="the markdown summary")
     if as_json:
         print_json(comparison.to_json())
     else:

@@ -27,6 +27,7 @@ from rich.console import Console
 
 from harmonybench.cli.common import report_errors, setup_logging
 from harmonybench.errors import HarmonyBenchError
+from harmonybench.outputs import disk_errors, write_output
 
 TEXT_TASKS: tuple[str, ...] = ("textrec", "grounding", "detection", "spotting")
 VQA_TASKS: tuple[str, ...] = ("textvqa", "docvqa", "ocrbench")
@@ -145,8 +146,7 @@ def write_spec(runs: Sequence[DemoRun], path: Path) -> Path:
         models.append(entry)
     spec = {"title": "harmonybench demo: a stand-in unified system against specialists",
             "models": models}
-    path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    return path
+    return write_output(path, yaml.safe_dump(spec, sort_keys=False), what="the demo spec")
 
 
 def demo_command(
@@ -160,7 +160,7 @@ def demo_command(
     setup_logging(False)
     console = Console(stderr=True)
     started = time.perf_counter()
-    with report_errors():
+    with report_errors(), disk_errors("the demo's files"):
         if fresh and output.exists():
             shutil.rmtree(output)
         output.mkdir(parents=True, exist_ok=True)

@@ -86,6 +86,7 @@ def render(report: Report, fmt: Format, chart_svg: str | None = None) -> str:
         details_markdown,
         headline_markdown,
         leaderboard_json,
+        md_heading,
         to_csv,
         to_latex,
     )
@@ -109,7 +110,7 @@ def render(report: Report, fmt: Format, chart_svg: str | None = None) -> str:
         return render_page(report.board, title=report.title, degradation=report.degradation,
                            chart_svg=chart_svg, paper=report.paper)
     if fmt is Format.latex:
-        parts = [to_latex(report.board)]
+        parts = [to_latex(report.board, report.title)]
         if report.degradation is not None and report.degradation.rows:
             parts.append(_latex_frame([asdict(r) for r in report.degradation.rows],
                                       "Degradation of unified models (%)"))
@@ -117,7 +118,7 @@ def render(report: Report, fmt: Format, chart_svg: str | None = None) -> str:
             parts.append(_latex_frame([asdict(r) for r in report.paper.rows],
                                       "Published numbers beside measured ones"))
         return "\n".join(parts)
-    parts = [f"# {report.title}", "", systems_markdown(report.board.models),
+    parts = [f"# {md_heading(report.title)}", "", systems_markdown(report.board.models),
              headline_markdown(report.board)]
     if report.degradation is not None:
         parts.append(degradation_markdown(report.degradation))
@@ -181,7 +182,9 @@ def leaderboard_command(
         warn("--format csv holds the leaderboard table only; use json, md, html or latex for "
              "the degradation and published numbers")
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        from harmonybench.outputs import write_output
+
+        with report_errors():
+            write_output(out, text, what="the leaderboard")
     else:
         typer.echo(text, nl=False)

@@ -70,7 +70,7 @@ def run_command(
         "--task-arg", help="TASK:KEY=VALUE option of a task (e.g. its OCR reader); "
                            "repeatable.")] = None,
     limit: Annotated[int | None, typer.Option(
-        help="Only the first N samples of each task.")] = None,
+        min=1, help="Only the first N samples of each task (at least 1).")] = None,
     batch_size: Annotated[int | None, typer.Option(
         help="Requests per adapter call (default: the adapter's own; 8 for most, the "
              "concurrency for openai).")] = None,

@@ -12,6 +12,7 @@ import numpy as np
 
 from harmonybench.demo.content import item_rng
 from harmonybench.demo.render import FontSet
+from harmonybench.outputs import write_output
 
 
 @dataclass(frozen=True)
@@ -55,15 +56,11 @@ class Written:
 
 def write_json(path: Path, value: Any) -> Path:
     """Write ``value`` as UTF-8 JSON with sorted keys and a final newline; returns ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
-    path.write_bytes((text + "\n").encode("utf-8"))
-    return path
+    return write_output(path, text + "\n", what="demo data")
 
 
 def write_lines(path: Path, lines: Iterable[str], *, bom: bool = False) -> Path:
     """Write ``lines`` as UTF-8 text, each ended by ``\\n`` (a BOM first if asked)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = "".join(f"{line}\n" for line in lines)
-    path.write_bytes(("\ufeff" if bom else "").encode("utf-8") + text.encode("utf-8"))
-    return path
+    return write_output(path, ("\ufeff" if bom else "") + text, what="demo data")

@@ -42,6 +42,7 @@ from harmonybench.demo.perception import (
 )
 from harmonybench.demo.render import FontSet, find_fonts
 from harmonybench.errors import DataError
+from harmonybench.safeload import json_loads
 
 QUICK_COUNT = 10
 """Items per task in the quick demo."""
@@ -205,7 +206,7 @@ def load_manifest(root: Path) -> DemoData:
     if not path.is_file():
         raise DataError(path, "no such file: not a demo tree")
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        value = json_loads(path.read_text(encoding="utf-8"), path)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataError(path, f"not valid JSON ({exc})") from exc
     if not isinstance(value, dict) or value.get("format_version") != FORMAT_VERSION:
