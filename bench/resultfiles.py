@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -213,12 +212,16 @@ def read_record(line: str | bytes, *, path: str | Path = "<journal>",
 
 
 def write_json_atomic(path: Path, value: Any) -> None:
-    """Write JSON atomically (a temporary file beside it, then a rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + f".tmp{os.getpid()}")
-    tmp.write_text(json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    """Write JSON atomically (a temporary file beside it, then a rename).
+
+    Raises:
+        OutputWriteError: disk full, a read-only folder...: one line, and no temporary file
+            is left (:func:`harmonybench.outputs.write_output`).
+    """
+    from harmonybench.outputs import write_output
+
+    write_output(path, json.dumps(value, indent=2, ensure_ascii=False, default=str) + "\n",
+                 what=path.name)
 
 
 def _write(path: Path, value: Versioned) -> None:

@@ -178,3 +178,20 @@ def test_image_out_rescore_reuses_the_readings_unless_the_reader_changed(
     message = caplog.text
     assert "not from the reader the task uses now (rapidocr 99 (new))" in message
     assert "2 outputs were read again" in message
+
+
+def test_a_full_disk_while_writing_run_json_is_one_error_and_leaves_no_temporary_file(
+        tmp_path: Path, plugin_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from harmonybench.outputs import OutputWriteError
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("harmonybench.outputs.open", full, raising=False)
+    config = words_run(tmp_path, {str(i): f"w{i}" for i in range(10)})
+    with pytest.raises(OutputWriteError, match=r"run\.json.*disk full"):
+        run(config)
+    assert not [p for p in (tmp_path / "runs").rglob("*") if "tmp" in p.name or
+                p.name.endswith(".partial")]
