@@ -147,12 +147,20 @@ class Journal:
         return self
 
     def append(self, records: Iterable[Record]) -> None:
-        """Write records and flush them to the operating system."""
+        """Write records and flush them to the operating system.
+
+        Raises:
+            OutputWriteError: disk full or a read-only folder (one line); a partly written
+                line is a torn last line, dropped on reading, so a later resume completes.
+        """
         if self._fh is None:
             raise RuntimeError("journal is not open")
         root = _run_root(self.path)
-        self._fh.write("".join(stored_line(r, root) + "\n" for r in records))
-        self._fh.flush()
+        from harmonybench.outputs import disk_errors
+
+        with disk_errors(f"the journal {self.path}"):
+            self._fh.write("".join(stored_line(r, root) + "\n" for r in records))
+            self._fh.flush()
 
     def close(self) -> None:
         """Flush, sync to disk and close."""

@@ -195,3 +195,36 @@ def test_a_full_disk_while_writing_run_json_is_one_error_and_leaves_no_temporary
         run(config)
     assert not [p for p in (tmp_path / "runs").rglob("*") if "tmp" in p.name or
                 p.name.endswith(".partial")]
+
+
+def test_a_full_disk_while_journaling_is_one_error_and_the_run_resumes(
+        tmp_path: Path, plugin_site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from harmonybench.journal import Journal
+    from harmonybench.outputs import OutputWriteError
+
+    original = Journal.append
+    calls = {"n": 0}
+
+    def append(self: Journal, records: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            assert self._fh is not None
+            self._fh.write('{"run_id": "torn')  # a partial line, as a full disk leaves
+            self._fh.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+        original(self, records)
+
+    monkeypatch.setattr(Journal, "append", append)
+    config = words_run(tmp_path, {str(i): f"w{i}" for i in range(10)})
+    from harmonybench.outputs import disk_errors
+
+    with pytest.raises(OutputWriteError, match="disk full"), disk_errors("the journal"):
+        run(config)
+    monkeypatch.setattr(Journal, "append", original)
+    resumed = run(config)
+    assert resumed.scores is not None
+    entry = resumed.scores["tasks"]["fakewords"]
+    assert (entry["scored"], entry["missing"]) == (10, 0)
+    assert len(read_task_journals(resumed.folder / "fakewords")) == 10
