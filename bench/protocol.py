@@ -101,3 +101,27 @@ class BaseProtocol(ABC, Generic[P]):
 
 class Protocol(BaseProtocol[str]):
     """A protocol that scores a text answer (VQA, recognition, grounding outputs as text)."""
+
+
+class BatchedProtocol(Protocol):
+    """A text protocol implemented by its batched :meth:`evaluate_many` (vectorised geometry):
+    :meth:`evaluate`, :meth:`score` and :meth:`score_many` are derived from it, so the one
+    implementation serves a single answer and a batch alike."""
+
+    @abstractmethod
+    def evaluate_many(
+        self, predictions: Sequence[str], samples: Sequence[Sample]
+    ) -> list[dict[str, float]]:
+        """Every per-sample value of aligned lists (:attr:`metric` first)."""
+
+    def evaluate(self, prediction: str, sample: Sample) -> dict[str, float]:
+        """:meth:`evaluate_many` for one sample."""
+        return self.evaluate_many([prediction], [sample])[0]
+
+    def score(self, prediction: str, sample: Sample) -> float:
+        """The per-sample :attr:`metric` of :meth:`evaluate`."""
+        return self.evaluate(prediction, sample)[self.metric]
+
+    def score_many(self, predictions: Sequence[str], samples: Sequence[Sample]) -> list[float]:
+        """:meth:`score` over aligned lists, through :meth:`evaluate_many`."""
+        return [v[self.metric] for v in self.evaluate_many(predictions, samples)]

@@ -57,7 +57,7 @@ from harmonybench.metrics.geometry import VALID, FloatArray, geometry_iou, make_
 from harmonybench.metrics.geometry_boxes import box_iou
 from harmonybench.metrics.grounding_guard import frame_warning, largest_coordinate, point_hit
 from harmonybench.metrics.grounding_ocrbench import OCRBenchV2IoU
-from harmonybench.protocol import Protocol
+from harmonybench.protocol import BatchedProtocol
 from harmonybench.schema import Sample
 
 __all__ = ["GROUNDING_PROTOCOLS", "THRESHOLD", "GroundingAccuracy", "OCRBenchV2IoU"]
@@ -82,7 +82,7 @@ def _mean(values: Sequence[float]) -> float:
     return float(sum(values) / len(values)) if values else 0.0
 
 
-class GroundingAccuracy(Protocol):
+class GroundingAccuracy(BatchedProtocol):
     """Acc@0.5 of the first shape in the output against the ground-truth region.
 
     Reference: bytedance/TextHarmony ``TextHarmony/utils/grounding_score.py`` at f98ac34b206f
@@ -181,18 +181,6 @@ class GroundingAccuracy(Protocol):
             for hit, iou, result, bad, point, shape in zip(
                 hits, ious.tolist(), parsed, invalid.tolist(), points, written, strict=True)
         ]
-
-    def evaluate(self, prediction: str, sample: Sample) -> dict[str, float]:
-        """:meth:`evaluate_many` for one sample."""
-        return self.evaluate_many([prediction], [sample])[0]
-
-    def score(self, prediction: str, sample: Sample) -> float:
-        """1.0 when the first located shape has IoU >= 0.5 with the target, else 0.0."""
-        return self.evaluate(prediction, sample)[self.metric]
-
-    def score_many(self, predictions: Sequence[str], samples: Sequence[Sample]) -> list[float]:
-        """:meth:`score` over aligned lists, vectorised."""
-        return [v[self.metric] for v in self.evaluate_many(predictions, samples)]
 
     def reduce(
         self, values: Sequence[Mapping[str, float]], samples: Sequence[Sample]

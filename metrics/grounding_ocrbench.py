@@ -16,7 +16,7 @@ from harmonybench.meaning import FAULTS, MAIN, MetricTable, declare
 from harmonybench.metrics.coords_parse import ocrbench_v2_last_box
 from harmonybench.metrics.coords_targets import target_mapping
 from harmonybench.metrics.geometry_boxes import box_iou
-from harmonybench.protocol import Protocol
+from harmonybench.protocol import BatchedProtocol
 from harmonybench.schema import Sample
 
 _EMPTY_BOX = (0.0, 0.0, 0.0, 0.0)
@@ -40,7 +40,7 @@ def _ocrbench_v2_target(sample: Sample) -> tuple[int, int, int, int]:
     return a, b, c, d
 
 
-class OCRBenchV2IoU(Protocol):
+class OCRBenchV2IoU(BatchedProtocol):
     """OCRBench v2 text grounding: the continuous IoU of the last box, in a 0-1000 frame.
 
     Reference: Yuliang-Liu/MultimodalOCR ``OCRBench_v2/eval_scripts/eval.py`` @794c36d6423c
@@ -92,18 +92,6 @@ class OCRBenchV2IoU(Protocol):
             {self.metric: float(iou), "unparseable": float(box is None)}
             for iou, box in zip(ious.tolist(), found, strict=True)
         ]
-
-    def evaluate(self, prediction: str, sample: Sample) -> dict[str, float]:
-        """:meth:`evaluate_many` for one sample."""
-        return self.evaluate_many([prediction], [sample])[0]
-
-    def score(self, prediction: str, sample: Sample) -> float:
-        """The IoU in [0, 1] of the last 0-1000 box with the target box."""
-        return self.evaluate(prediction, sample)[self.metric]
-
-    def score_many(self, predictions: Sequence[str], samples: Sequence[Sample]) -> list[float]:
-        """:meth:`score` over aligned lists, vectorised."""
-        return [v[self.metric] for v in self.evaluate_many(predictions, samples)]
 
     def reduce(
         self, values: Sequence[Mapping[str, float]], samples: Sequence[Sample]
